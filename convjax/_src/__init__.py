@@ -1,0 +1,1 @@
+"""Private implementation of convjax. Import from the public modules instead."""

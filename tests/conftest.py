@@ -1,0 +1,19 @@
+"""Shared test configuration: strict jax numerics and the eager/jit `variant` fixture."""
+
+import jax
+import numpy as np
+import pytest
+
+jax.config.update("jax_numpy_rank_promotion", "raise")
+jax.config.update("jax_default_matmul_precision", "highest")
+
+
+@pytest.fixture(params=["eager", "jit"])
+def variant(request):
+    """Runs a function as is, or under `jax.jit`."""
+    return (lambda f: f) if request.param == "eager" else jax.jit
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)
