@@ -1,0 +1,115 @@
+"""Choice of convolution implementation: the one place that maps ``impl=`` to a kernel.
+
+Every convolution (forward and transposed, 1d/2d/3d) reaches a *kernel* with the
+signature of ``lax.conv_general_dilated`` in PyTorch's weight layout::
+
+    kernel(x, w, spec) -> y
+
+``x`` is batched, ``(N, C, *S)`` or ``(N, *S, C)`` when ``spec.channels_last``;
+``w`` is ``(O, C/G, *K)``; padding is explicit (already resolved to ``(lo, hi)``
+pairs, may be negative) and ``spec.lhs_dilation`` is the transposed-conv stride.
+
+Implementations register with :func:`register`. ``impl="auto"`` walks
+:data:`AUTO_RULES`, a small ordered table of ``(backend, implementation)`` pairs,
+and takes the first implementation whose ``supports(spec)`` is true; ``"xla"``
+always supports everything, so it ends every list.
+"""
+
+import dataclasses
+from collections.abc import Callable
+
+import jax
+from jax import lax
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvSpec:
+    """Static description of one convolution call (all Python values).
+
+    Shape legend: N batch, C in-channels, O out-channels, G groups, S spatial, K kernel.
+    """
+
+    num_spatial: int
+    channels_last: bool
+    batch: int
+    in_channels: int
+    out_channels: int
+    groups: int
+    input_size: tuple[int, ...]
+    kernel_size: tuple[int, ...]
+    stride: tuple[int, ...]
+    padding: tuple[tuple[int, int], ...]
+    lhs_dilation: tuple[int, ...]
+    rhs_dilation: tuple[int, ...]
+    dtype: str
+
+    @property
+    def is_depthwise(self) -> bool:
+        """One input channel per group (any depth multiplier)."""
+        return self.groups == self.in_channels and self.groups > 1
+
+    @property
+    def dimension_numbers(self) -> tuple[str, str, str]:
+        sp = "DHW"[3 - self.num_spatial :]
+        act = "N" + sp + "C" if self.channels_last else "NC" + sp
+        return (act, "OI" + sp, act)
+
+
+@dataclasses.dataclass(frozen=True)
+class Implementation:
+    name: str
+    kernel: Callable
+    supports: Callable[[ConvSpec], bool]
+    doc: str = ""
+
+
+def conv_xla(x, w, spec: ConvSpec):
+    """Plain ``lax.conv_general_dilated``: the reference every other kernel matches."""
+    return lax.conv_general_dilated(
+        x,
+        w,
+        window_strides=spec.stride,
+        padding=spec.padding,
+        lhs_dilation=spec.lhs_dilation,
+        rhs_dilation=spec.rhs_dilation,
+        dimension_numbers=spec.dimension_numbers,
+        feature_group_count=spec.groups,
+    )
+
+
+IMPLEMENTATIONS: dict[str, Implementation] = {}
+
+
+def register(name: str, kernel: Callable, supports: Callable[[ConvSpec], bool], doc=""):
+    """Adds an implementation selectable with ``impl=name``."""
+    IMPLEMENTATIONS[name] = Implementation(name, kernel, supports, doc)
+
+
+register("xla", conv_xla, lambda spec: True, "lax.conv_general_dilated")
+
+# ``impl="auto"``: per backend, the implementations to try in order; the first whose
+# ``supports(spec)`` holds is used. Backends not listed use ``"xla"``.
+AUTO_RULES: dict[str, tuple[str, ...]] = {
+    "cpu": ("xla",),
+}
+
+
+def choose(impl: str, spec: ConvSpec, fn: str) -> Implementation:
+    """Resolves ``impl`` (``"auto"`` or a registered name) for ``spec``."""
+    if impl == "auto":
+        for name in AUTO_RULES.get(jax.default_backend(), ("xla",)):
+            candidate = IMPLEMENTATIONS[name]
+            if candidate.supports(spec):
+                return candidate
+        return IMPLEMENTATIONS["xla"]
+    if not isinstance(impl, str) or impl not in IMPLEMENTATIONS:
+        names = ", ".join(repr(n) for n in ("auto", *IMPLEMENTATIONS))
+        raise ValueError(f"`{fn}`: `impl` must be one of {names}; got {impl!r}.")
+    candidate = IMPLEMENTATIONS[impl]
+    if not candidate.supports(spec):
+        raise ValueError(
+            f"`{fn}`: `impl={impl!r}` does not support this convolution "
+            f"(groups={spec.groups}, kernel_size={spec.kernel_size}, "
+            f"stride={spec.stride}); use impl='auto' or 'xla'."
+        )
+    return candidate
