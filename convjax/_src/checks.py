@@ -26,7 +26,9 @@ def ntuple(value, n: int, name: str) -> tuple[int, ...]:
     (1, 2)
     """
     if isinstance(value, bool):
-        raise TypeError(f"`{name}` must be an int or a sequence of {n} ints, got {value!r}.")
+        raise TypeError(
+            f"`{name}` must be an int or a sequence of {n} ints, got {value!r}."
+        )
     if isinstance(value, int | np.integer):
         return (int(value),) * n
     if isinstance(value, Sequence) and not isinstance(value, str):
@@ -37,7 +39,9 @@ def ntuple(value, n: int, name: str) -> tuple[int, ...]:
             isinstance(v, int | np.integer) and not isinstance(v, bool) for v in out
         ):
             return tuple(int(v) for v in out)
-    raise ValueError(f"`{name}` must be an int or a sequence of {n} ints, got {value!r}.")
+    raise ValueError(
+        f"`{name}` must be an int or a sequence of {n} ints, got {value!r}."
+    )
 
 
 def check_positive(values: tuple[int, ...], name: str, *, allow_zero: bool = False):

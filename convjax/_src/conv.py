@@ -33,7 +33,9 @@ def conv_padding(padding, kernel_size, stride, dilation, input_size, fn):
         if padding == "valid":
             return ((0, 0),) * n
         pairs = []
-        for size, k, s, d in zip(input_size, kernel_size, stride, dilation, strict=True):
+        for size, k, s, d in zip(
+            input_size, kernel_size, stride, dilation, strict=True
+        ):
             span = d * (k - 1) + 1
             total = max((-(-size // s) - 1) * s + span - size, 0) if s > 1 else span - 1
             pairs.append((total // 2, total - total // 2))
@@ -45,7 +47,9 @@ def conv_padding(padding, kernel_size, stride, dilation, input_size, fn):
 
 def check_output_size(input_size, kernel_size, padding, dilation, fn):
     """Raises when the (padded) input is smaller than the dilated kernel."""
-    for size, k, (lo, hi), d in zip(input_size, kernel_size, padding, dilation, strict=True):
+    for size, k, (lo, hi), d in zip(
+        input_size, kernel_size, padding, dilation, strict=True
+    ):
         if size + lo + hi < d * (k - 1) + 1:
             raise ValueError(
                 f"`{fn}`: padded input size {size + lo + hi} is smaller than the "
@@ -84,8 +88,20 @@ def add_bias(y, bias, out_channels, channels_last, fn):
     return y + bias.reshape((out_channels,) + (1,) * (y.ndim - 2))
 
 
-def run_conv(x, w, *, num_spatial, channels_last, groups, stride, padding,
-             lhs_dilation, rhs_dilation, impl, fn):
+def run_conv(
+    x,
+    w,
+    *,
+    num_spatial,
+    channels_last,
+    groups,
+    stride,
+    padding,
+    lhs_dilation,
+    rhs_dilation,
+    impl,
+    fn,
+):
     """Builds the :class:`~convjax._src.dispatch.ConvSpec` and calls the chosen kernel."""
     dtype = jnp.result_type(x, w)
     x, w = x.astype(dtype), w.astype(dtype)
@@ -108,8 +124,20 @@ def run_conv(x, w, *, num_spatial, channels_last, groups, stride, padding,
     return dispatch.choose(impl, spec, fn).kernel(x, w, spec)
 
 
-def _conv(n, fn, input, weight, bias, stride, padding, dilation, groups,
-          padding_mode, data_format, impl):
+def _conv(
+    n,
+    fn,
+    input,
+    weight,
+    bias,
+    stride,
+    padding,
+    dilation,
+    groups,
+    padding_mode,
+    data_format,
+    impl,
+):
     cl = is_channels_last(data_format, n, fn)
     x, unbatched = batchify(input, n, fn)
     w = jnp.asarray(weight)
@@ -144,9 +172,19 @@ def _conv(n, fn, input, weight, bias, stride, padding, dilation, groups,
         x = jnp.moveaxis(xt, 1, -1) if cl else xt
         pads = ((0, 0),) * n
 
-    y = run_conv(x, w, num_spatial=n, channels_last=cl, groups=groups, stride=stride,
-                 padding=pads, lhs_dilation=(1,) * n, rhs_dilation=dilation,
-                 impl=impl, fn=fn)
+    y = run_conv(
+        x,
+        w,
+        num_spatial=n,
+        channels_last=cl,
+        groups=groups,
+        stride=stride,
+        padding=pads,
+        lhs_dilation=(1,) * n,
+        rhs_dilation=dilation,
+        impl=impl,
+        fn=fn,
+    )
     y = add_bias(y, bias, out_channels, cl, fn)
     return y[0] if unbatched else y
 
@@ -200,37 +238,127 @@ _DOC = """{n}-D convolution (cross-correlation) over a ``{fmt}`` input, PyTorch 
     """
 
 
-def conv1d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
-           stride: IntOrSeq = 1, padding: PaddingLike = 0, dilation: IntOrSeq = 1,
-           groups: int = 1, *, padding_mode: str = "zeros",
-           data_format: str | None = None, impl: str = "auto") -> Array:
-    return _conv(1, "conv1d", input, weight, bias, stride, padding, dilation, groups,
-                 padding_mode, data_format, impl)
+def conv1d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrSeq = 1,
+    padding: PaddingLike = 0,
+    dilation: IntOrSeq = 1,
+    groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
+    data_format: str | None = None,
+    impl: str = "auto",
+) -> Array:
+    return _conv(
+        1,
+        "conv1d",
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        dilation,
+        groups,
+        padding_mode,
+        data_format,
+        impl,
+    )
 
 
-def conv2d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
-           stride: IntOrSeq = 1, padding: PaddingLike = 0, dilation: IntOrSeq = 1,
-           groups: int = 1, *, padding_mode: str = "zeros",
-           data_format: str | None = None, impl: str = "auto") -> Array:
-    return _conv(2, "conv2d", input, weight, bias, stride, padding, dilation, groups,
-                 padding_mode, data_format, impl)
+def conv2d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrSeq = 1,
+    padding: PaddingLike = 0,
+    dilation: IntOrSeq = 1,
+    groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
+    data_format: str | None = None,
+    impl: str = "auto",
+) -> Array:
+    return _conv(
+        2,
+        "conv2d",
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        dilation,
+        groups,
+        padding_mode,
+        data_format,
+        impl,
+    )
 
 
-def conv3d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
-           stride: IntOrSeq = 1, padding: PaddingLike = 0, dilation: IntOrSeq = 1,
-           groups: int = 1, *, padding_mode: str = "zeros",
-           data_format: str | None = None, impl: str = "auto") -> Array:
-    return _conv(3, "conv3d", input, weight, bias, stride, padding, dilation, groups,
-                 padding_mode, data_format, impl)
+def conv3d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrSeq = 1,
+    padding: PaddingLike = 0,
+    dilation: IntOrSeq = 1,
+    groups: int = 1,
+    *,
+    padding_mode: str = "zeros",
+    data_format: str | None = None,
+    impl: str = "auto",
+) -> Array:
+    return _conv(
+        3,
+        "conv3d",
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        dilation,
+        groups,
+        padding_mode,
+        data_format,
+        impl,
+    )
 
 
-_SHAPES = {1: ("NCW", "NWC", "(N, C, W)", "kW", "W'", ", 5", "3", "(1, 4, 5)"),
-           2: ("NCHW", "NHWC", "(N, C, H, W)", "kH, kW", "H', W'", ", 5, 5", "3, 3",
-               "(1, 4, 5, 5)"),
-           3: ("NCDHW", "NDHWC", "(N, C, D, H, W)", "kD, kH, kW", "D', H', W'",
-               ", 5, 5, 5", "3, 3, 3", "(1, 4, 5, 5, 5)")}
+_SHAPES = {
+    1: ("NCW", "NWC", "(N, C, W)", "kW", "W'", ", 5", "3", "(1, 4, 5)"),
+    2: (
+        "NCHW",
+        "NHWC",
+        "(N, C, H, W)",
+        "kH, kW",
+        "H', W'",
+        ", 5, 5",
+        "3, 3",
+        "(1, 4, 5, 5)",
+    ),
+    3: (
+        "NCDHW",
+        "NDHWC",
+        "(N, C, D, H, W)",
+        "kD, kH, kW",
+        "D', H', W'",
+        ", 5, 5, 5",
+        "3, 3, 3",
+        "(1, 4, 5, 5, 5)",
+    ),
+}
 for _n, _f in ((1, conv1d), (2, conv2d), (3, conv3d)):
     _fmt, _cl, _shape, _k, _out, _ones, _kones, _ds = _SHAPES[_n]
-    _f.__doc__ = _DOC.format(n=_n, fmt=_fmt, cl=_cl, shape=_shape, k=_k, out=_out,
-                             ones=_ones, kones=_kones, doctest_shape=_ds)
+    _f.__doc__ = _DOC.format(
+        n=_n,
+        fmt=_fmt,
+        cl=_cl,
+        shape=_shape,
+        k=_k,
+        out=_out,
+        ones=_ones,
+        kones=_kones,
+        doctest_shape=_ds,
+    )
 del _n, _f, _fmt, _cl, _shape, _k, _out, _ones, _kones, _ds

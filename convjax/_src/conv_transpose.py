@@ -25,8 +25,20 @@ def transposed_weight(w, groups):
     return jnp.flip(w, axis=tuple(range(2, w.ndim)))
 
 
-def _conv_transpose(n, fn, input, weight, bias, stride, padding, output_padding, groups,
-                    dilation, data_format, impl):
+def _conv_transpose(
+    n,
+    fn,
+    input,
+    weight,
+    bias,
+    stride,
+    padding,
+    output_padding,
+    groups,
+    dilation,
+    data_format,
+    impl,
+):
     cl = is_channels_last(data_format, n, fn)
     x, unbatched = batchify(input, n, fn)
     w = jnp.asarray(weight)
@@ -64,8 +76,9 @@ def _conv_transpose(n, fn, input, weight, bias, stride, padding, output_padding,
     spatial = x.shape[1:-1] if cl else x.shape[2:]
     out_size = [
         (i - 1) * s - 2 * p + d * (k - 1) + op + 1
-        for i, s, p, d, k, op in zip(spatial, stride, padding, dilation, kernel_size,
-                                     output_padding, strict=True)
+        for i, s, p, d, k, op in zip(
+            spatial, stride, padding, dilation, kernel_size, output_padding, strict=True
+        )
     ]
     if min(out_size) < 1:
         raise ValueError(
@@ -75,11 +88,23 @@ def _conv_transpose(n, fn, input, weight, bias, stride, padding, output_padding,
         )
     pads = tuple(
         (d * (k - 1) - p, d * (k - 1) - p + op)
-        for k, p, d, op in zip(kernel_size, padding, dilation, output_padding, strict=True)
+        for k, p, d, op in zip(
+            kernel_size, padding, dilation, output_padding, strict=True
+        )
     )
-    y = run_conv(x, transposed_weight(w, groups), num_spatial=n, channels_last=cl,
-                 groups=groups, stride=(1,) * n, padding=pads, lhs_dilation=stride,
-                 rhs_dilation=dilation, impl=impl, fn=fn)
+    y = run_conv(
+        x,
+        transposed_weight(w, groups),
+        num_spatial=n,
+        channels_last=cl,
+        groups=groups,
+        stride=(1,) * n,
+        padding=pads,
+        lhs_dilation=stride,
+        rhs_dilation=dilation,
+        impl=impl,
+        fn=fn,
+    )
     y = add_bias(y, bias, out_channels, cl, fn)
     return y[0] if unbatched else y
 
@@ -126,40 +151,127 @@ _DOC = """{n}-D transposed convolution ("deconvolution") over a ``{fmt}`` input.
     """
 
 
-def conv_transpose1d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
-                     stride: IntOrSeq = 1, padding: IntOrSeq = 0,
-                     output_padding: IntOrSeq = 0, groups: int = 1,
-                     dilation: IntOrSeq = 1, *, data_format: str | None = None,
-                     impl: str = "auto") -> Array:
-    return _conv_transpose(1, "conv_transpose1d", input, weight, bias, stride, padding,
-                           output_padding, groups, dilation, data_format, impl)
+def conv_transpose1d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    groups: int = 1,
+    dilation: IntOrSeq = 1,
+    *,
+    data_format: str | None = None,
+    impl: str = "auto",
+) -> Array:
+    return _conv_transpose(
+        1,
+        "conv_transpose1d",
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        data_format,
+        impl,
+    )
 
 
-def conv_transpose2d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
-                     stride: IntOrSeq = 1, padding: IntOrSeq = 0,
-                     output_padding: IntOrSeq = 0, groups: int = 1,
-                     dilation: IntOrSeq = 1, *, data_format: str | None = None,
-                     impl: str = "auto") -> Array:
-    return _conv_transpose(2, "conv_transpose2d", input, weight, bias, stride, padding,
-                           output_padding, groups, dilation, data_format, impl)
+def conv_transpose2d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    groups: int = 1,
+    dilation: IntOrSeq = 1,
+    *,
+    data_format: str | None = None,
+    impl: str = "auto",
+) -> Array:
+    return _conv_transpose(
+        2,
+        "conv_transpose2d",
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        data_format,
+        impl,
+    )
 
 
-def conv_transpose3d(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None,
-                     stride: IntOrSeq = 1, padding: IntOrSeq = 0,
-                     output_padding: IntOrSeq = 0, groups: int = 1,
-                     dilation: IntOrSeq = 1, *, data_format: str | None = None,
-                     impl: str = "auto") -> Array:
-    return _conv_transpose(3, "conv_transpose3d", input, weight, bias, stride, padding,
-                           output_padding, groups, dilation, data_format, impl)
+def conv_transpose3d(
+    input: ArrayLike,
+    weight: ArrayLike,
+    bias: ArrayLike | None = None,
+    stride: IntOrSeq = 1,
+    padding: IntOrSeq = 0,
+    output_padding: IntOrSeq = 0,
+    groups: int = 1,
+    dilation: IntOrSeq = 1,
+    *,
+    data_format: str | None = None,
+    impl: str = "auto",
+) -> Array:
+    return _conv_transpose(
+        3,
+        "conv_transpose3d",
+        input,
+        weight,
+        bias,
+        stride,
+        padding,
+        output_padding,
+        groups,
+        dilation,
+        data_format,
+        impl,
+    )
 
 
-_SHAPES = {1: ("NCW", "NWC", "(N, C, W)", "kW", "W'", ", 4", "3", "(1, 4, 8)"),
-           2: ("NCHW", "NHWC", "(N, C, H, W)", "kH, kW", "H', W'", ", 4, 4", "3, 3",
-               "(1, 4, 8, 8)"),
-           3: ("NCDHW", "NDHWC", "(N, C, D, H, W)", "kD, kH, kW", "D', H', W'",
-               ", 4, 4, 4", "3, 3, 3", "(1, 4, 8, 8, 8)")}
+_SHAPES = {
+    1: ("NCW", "NWC", "(N, C, W)", "kW", "W'", ", 4", "3", "(1, 4, 8)"),
+    2: (
+        "NCHW",
+        "NHWC",
+        "(N, C, H, W)",
+        "kH, kW",
+        "H', W'",
+        ", 4, 4",
+        "3, 3",
+        "(1, 4, 8, 8)",
+    ),
+    3: (
+        "NCDHW",
+        "NDHWC",
+        "(N, C, D, H, W)",
+        "kD, kH, kW",
+        "D', H', W'",
+        ", 4, 4, 4",
+        "3, 3, 3",
+        "(1, 4, 8, 8, 8)",
+    ),
+}
 for _n, _f in ((1, conv_transpose1d), (2, conv_transpose2d), (3, conv_transpose3d)):
     _fmt, _cl, _shape, _k, _out, _ones, _kones, _ds = _SHAPES[_n]
-    _f.__doc__ = _DOC.format(n=_n, fmt=_fmt, cl=_cl, shape=_shape, k=_k, out=_out,
-                             ones=_ones, kones=_kones, doctest_shape=_ds)
+    _f.__doc__ = _DOC.format(
+        n=_n,
+        fmt=_fmt,
+        cl=_cl,
+        shape=_shape,
+        k=_k,
+        out=_out,
+        ones=_ones,
+        kones=_kones,
+        doctest_shape=_ds,
+    )
 del _n, _f, _fmt, _cl, _shape, _k, _out, _ones, _kones, _ds

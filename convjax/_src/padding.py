@@ -69,7 +69,9 @@ def pad(
         return lax.pad(x, fill, [(lo, hi, 0) for lo, hi in widths])
 
     if value is not None and value != 0:
-        raise ValueError(f"`value` is only used with mode='constant', got mode={mode!r}.")
+        raise ValueError(
+            f"`value` is only used with mode='constant', got mode={mode!r}."
+        )
     if not (npairs in (1, 2, 3) and x.ndim in (npairs + 1, npairs + 2)):
         raise ValueError(
             f"mode={mode!r} pads 1, 2 or 3 trailing dims of a 2-3, 3-4 or 4-5 dim "
@@ -79,7 +81,9 @@ def pad(
         lo, hi = widths[axis]
         size = x.shape[axis]
         if lo < 0 or hi < 0:
-            raise ValueError(f"`pad` must be non-negative for mode={mode!r}, got {pad}.")
+            raise ValueError(
+                f"`pad` must be non-negative for mode={mode!r}, got {pad}."
+            )
         if mode == "reflect" and max(lo, hi) >= size:
             raise ValueError(
                 f"`pad`: reflect padding ({lo}, {hi}) must be smaller than the "

@@ -1,3 +1,17 @@
 """Output-size, parameter and FLOP formulas, FLOP counting and model summaries."""
 
-__all__: list[str] = []
+from convjax._src.formulas import conv_flops as conv_flops
+from convjax._src.formulas import conv_macs as conv_macs
+from convjax._src.formulas import conv_output_size as conv_output_size
+from convjax._src.formulas import conv_params as conv_params
+from convjax._src.formulas import (
+    conv_transpose_output_size as conv_transpose_output_size,
+)
+
+__all__ = [
+    "conv_flops",
+    "conv_macs",
+    "conv_output_size",
+    "conv_params",
+    "conv_transpose_output_size",
+]
