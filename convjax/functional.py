@@ -11,6 +11,8 @@ from convjax._src.conv_transpose import conv_transpose1d as conv_transpose1d
 from convjax._src.conv_transpose import conv_transpose2d as conv_transpose2d
 from convjax._src.conv_transpose import conv_transpose3d as conv_transpose3d
 from convjax._src.padding import pad as pad
+from convjax._src.patches import fold as fold
+from convjax._src.patches import unfold as unfold
 
 __all__ = [
     "conv1d",
@@ -20,4 +22,6 @@ __all__ = [
     "conv_transpose2d",
     "conv_transpose3d",
     "pad",
+    "unfold",
+    "fold",
 ]
