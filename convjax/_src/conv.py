@@ -83,9 +83,9 @@ def add_bias(y, bias, out_channels, channels_last, fn):
             f"`{fn}`: `bias` must have shape ({out_channels},), got {bias.shape}."
         )
     bias = bias.astype(y.dtype)
-    if channels_last:
-        return y + bias
-    return y + bias.reshape((out_channels,) + (1,) * (y.ndim - 2))
+    shape = [1] * y.ndim
+    shape[-1 if channels_last else 1] = out_channels
+    return y + bias.reshape(shape)
 
 
 def run_conv(
