@@ -1,0 +1,75 @@
+"""Flax NNX modules with PyTorch's names, arguments, layouts and default init.
+
+``from convjax import nn``. Each module holds its parameters (``nnx.Param``) and
+buffers (``nnx.BatchStat``) under PyTorch's attribute names and calls the functional
+API; ``model.train()`` / ``model.eval()`` switch batch norm and ``ColorJitter``.
+A PyTorch ``state_dict`` loads with :func:`convjax.interop.load_torch_state_dict`.
+"""
+
+from convjax._src.modules_conv import Conv1d as Conv1d
+from convjax._src.modules_conv import Conv2d as Conv2d
+from convjax._src.modules_conv import Conv3d as Conv3d
+from convjax._src.modules_conv import ConvTranspose1d as ConvTranspose1d
+from convjax._src.modules_conv import ConvTranspose2d as ConvTranspose2d
+from convjax._src.modules_conv import ConvTranspose3d as ConvTranspose3d
+from convjax._src.modules_conv import SeparableConv2d as SeparableConv2d
+from convjax._src.modules_misc import ColorJitter as ColorJitter
+from convjax._src.modules_misc import Flatten as Flatten
+from convjax._src.modules_misc import Identity as Identity
+from convjax._src.modules_misc import Linear as Linear
+from convjax._src.modules_misc import PixelShuffle as PixelShuffle
+from convjax._src.modules_misc import PixelUnshuffle as PixelUnshuffle
+from convjax._src.modules_misc import ReLU as ReLU
+from convjax._src.modules_misc import ReLU6 as ReLU6
+from convjax._src.modules_misc import Upsample as Upsample
+from convjax._src.modules_norm import BatchNorm1d as BatchNorm1d
+from convjax._src.modules_norm import BatchNorm2d as BatchNorm2d
+from convjax._src.modules_norm import BatchNorm3d as BatchNorm3d
+from convjax._src.modules_norm import SyncBatchNorm as SyncBatchNorm
+from convjax._src.modules_pool import AdaptiveAvgPool1d as AdaptiveAvgPool1d
+from convjax._src.modules_pool import AdaptiveAvgPool2d as AdaptiveAvgPool2d
+from convjax._src.modules_pool import AdaptiveAvgPool3d as AdaptiveAvgPool3d
+from convjax._src.modules_pool import AdaptiveMaxPool1d as AdaptiveMaxPool1d
+from convjax._src.modules_pool import AdaptiveMaxPool2d as AdaptiveMaxPool2d
+from convjax._src.modules_pool import AdaptiveMaxPool3d as AdaptiveMaxPool3d
+from convjax._src.modules_pool import AvgPool1d as AvgPool1d
+from convjax._src.modules_pool import AvgPool2d as AvgPool2d
+from convjax._src.modules_pool import AvgPool3d as AvgPool3d
+from convjax._src.modules_pool import MaxPool1d as MaxPool1d
+from convjax._src.modules_pool import MaxPool2d as MaxPool2d
+from convjax._src.modules_pool import MaxPool3d as MaxPool3d
+
+__all__ = [
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AdaptiveMaxPool1d",
+    "AdaptiveMaxPool2d",
+    "AdaptiveMaxPool3d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "ColorJitter",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
+    "Flatten",
+    "Identity",
+    "Linear",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
+    "PixelShuffle",
+    "PixelUnshuffle",
+    "ReLU",
+    "ReLU6",
+    "SeparableConv2d",
+    "SyncBatchNorm",
+    "Upsample",
+]
