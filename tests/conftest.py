@@ -4,6 +4,9 @@ import jax
 import numpy as np
 import pytest
 
+# Golden scripts import torch; they are run by hand, never collected.
+collect_ignore_glob = ["golden/*.py"]
+
 jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update("jax_default_matmul_precision", "highest")
 
