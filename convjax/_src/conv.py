@@ -6,7 +6,7 @@ K kernel size, s stride, p padding, d dilation.
 
 import jax.numpy as jnp
 
-from convjax._src import dispatch
+from convjax._src import dispatch, fast_conv  # noqa: F401  (fast_conv registers impls)
 from convjax._src.checks import (
     batchify,
     check_choice,
@@ -165,10 +165,18 @@ def _conv(
 
     if padding_mode != "zeros" and any(lo or hi for lo, hi in pads):
         # PyTorch pads explicitly (F.pad) and then convolves with zero padding.
+        limit = {"reflect": "smaller than", "circular": "at most"}.get(padding_mode)
+        for size, (lo, hi) in zip(spatial, pads, strict=True):
+            if limit and (
+                max(lo, hi) >= size if padding_mode == "reflect" else max(lo, hi) > size
+            ):
+                raise ValueError(
+                    f"`{fn}`: {padding_mode} `padding` {tuple(pads)} must be {limit} "
+                    f"the input size {tuple(spatial)} in every dim."
+                )
         xt = jnp.moveaxis(x, -1, 1) if cl else x
         flat = tuple(v for lo, hi in reversed(pads) for v in (lo, hi))
-        mode = "constant" if padding_mode == "zeros" else padding_mode
-        xt = _pad(xt, flat, mode=mode)
+        xt = _pad(xt, flat, mode=padding_mode)
         x = jnp.moveaxis(xt, 1, -1) if cl else xt
         pads = ((0, 0),) * n
 
