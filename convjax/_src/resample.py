@@ -1,0 +1,575 @@
+"""``interpolate`` (every PyTorch mode) and ``pixel_shuffle``/``pixel_unshuffle``.
+
+Shape legend: N batch, C channels, I input size and O output size of one spatial
+dim, T taps per output (1 nearest, 2 linear, 4 cubic), p/q the period of a
+rational resize (``p`` outputs advance ``q`` inputs).
+
+Every mode is separable: each spatial axis is resampled on its own by a static
+``(O, I)`` rule computed with NumPy at trace time, exactly as PyTorch computes its
+indices and weights (in float32 for float32/half inputs, float64 for float64).
+The rule is applied in one of three ways, whichever fits:
+
+* *polyphase* (the fast path): when the taps repeat with a short period
+  (``idx[o + p] = idx[o] + q``, same weights) the axis becomes ``p`` weighted
+  sums of ``T`` strided slices of the edge-padded input, interleaved. Integer and
+  simple rational factors (x2, x0.5, x1.5, ...) all take this path; it is pure
+  slicing and elementwise work that XLA fuses. Edge padding reproduces PyTorch's
+  index clamping exactly.
+* *dense*: an ``(O, I)`` interpolation matrix applied with one matrix product
+  (antialiasing, irregular sizes);
+* *gather*: ``take`` with static indices (nearest modes with irregular sizes).
+"""
+
+import math
+from collections.abc import Sequence
+
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from convjax._src.checks import check_choice, is_channels_last
+from convjax._src.pooling import adaptive_avg, spatial_axes
+from convjax._src.typing import Array, ArrayLike
+
+_MODES = (
+    "nearest",
+    "nearest-exact",
+    "linear",
+    "bilinear",
+    "bicubic",
+    "trilinear",
+    "area",
+)
+_MODE_RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
+_MAX_PERIOD = 16  # longest polyphase period; longer ones use the dense matrix
+_HIGHEST = lax.Precision.HIGHEST
+
+# --------------------------------------------------------------------------------------
+# Output sizes and scales (torch/nn/functional.py::interpolate).
+
+
+def _is_number(v):
+    return isinstance(v, int | float | np.integer | np.floating) and not isinstance(
+        v, bool
+    )
+
+
+def resolve_sizes(in_sizes, size, scale_factor, mode, recompute_scale_factor):
+    """Returns ``(out_sizes, scales)``; ``scales[i]`` is the user scale factor that
+    PyTorch's kernels turn into ``1/scale`` (``None`` means ``I/O``)."""
+    n = len(in_sizes)
+    fn = "interpolate"
+    if size is not None and scale_factor is not None:
+        raise ValueError(
+            f"`{fn}`: only one of `size` or `scale_factor` should be defined, got "
+            f"size={size!r} and scale_factor={scale_factor!r}."
+        )
+    if size is not None:
+        if recompute_scale_factor:
+            raise ValueError(
+                f"`{fn}`: `recompute_scale_factor` is not meaningful with an explicit "
+                f"`size`, got recompute_scale_factor={recompute_scale_factor!r}."
+            )
+        if isinstance(size, Sequence) and not isinstance(size, str):
+            sizes = tuple(size)
+            if len(sizes) != n:
+                raise ValueError(
+                    f"`{fn}`: `size` must have one entry per spatial dimension: input "
+                    f"has spatial size {tuple(in_sizes)}, got size={size!r}."
+                )
+        else:
+            sizes = (size,) * n
+        if not all(
+            isinstance(s, int | np.integer) and not isinstance(s, bool) for s in sizes
+        ):
+            raise TypeError(
+                f"`{fn}`: `size` must be an int or a sequence of ints, got {size!r}."
+            )
+        sizes = tuple(int(s) for s in sizes)
+        scales = (None,) * n
+    elif scale_factor is not None:
+        if isinstance(scale_factor, Sequence) and not isinstance(scale_factor, str):
+            factors = tuple(scale_factor)
+            if len(factors) != n:
+                raise ValueError(
+                    f"`{fn}`: `scale_factor` must have one entry per spatial dimension: "
+                    f"input has spatial size {tuple(in_sizes)}, got "
+                    f"scale_factor={scale_factor!r}."
+                )
+        else:
+            factors = (scale_factor,) * n
+        if not all(_is_number(f) for f in factors):
+            raise TypeError(
+                f"`{fn}`: `scale_factor` must be a number or a sequence of numbers, got "
+                f"{scale_factor!r}."
+            )
+        factors = tuple(float(f) for f in factors)
+        sizes = tuple(math.floor(i * f) for i, f in zip(in_sizes, factors, strict=True))
+        # 'area' always recomputes the scale from the sizes, as PyTorch does.
+        recompute = recompute_scale_factor or mode == "area"
+        scales = (None,) * n if recompute else factors
+    else:
+        raise ValueError(f"`{fn}`: either `size` or `scale_factor` should be defined.")
+    if any(i <= 0 for i in in_sizes) or any(o <= 0 for o in sizes):
+        raise ValueError(
+            f"`{fn}`: input and output sizes should be greater than 0, got input size "
+            f"{tuple(in_sizes)} and output size {sizes}."
+        )
+    return sizes, scales
+
+
+def _opmath(dtype):
+    """NumPy dtype PyTorch computes indices and weights in (its ``opmath_t``)."""
+    return np.float64 if dtype == jnp.float64 else np.float32
+
+
+def _scale(in_size, out_size, align_corners, factor, ft):
+    """PyTorch's ``area_pixel_compute_scale`` in the float type ``ft``."""
+    if align_corners:
+        return ft(in_size - 1) / ft(out_size - 1) if out_size > 1 else ft(0)
+    if factor is not None and factor > 0:
+        return ft(1.0 / factor)
+    return ft(in_size) / ft(out_size)
+
+
+def _floorf(v):
+    """``floorf``: PyTorch floors source indices through a float32 cast."""
+    return np.floor(np.asarray(v, np.float64).astype(np.float32)).astype(np.int64)
+
+
+# --------------------------------------------------------------------------------------
+# Per-axis rules: taps (O, T) with weights, or a dense (O, I) matrix.
+
+
+def nearest_indices(in_size, out_size, factor, exact, ft):
+    """Source index of every output position (``nearest``/``nearest-exact``)."""
+    scale = _scale(in_size, out_size, False, factor, ft)
+    i = np.arange(out_size).astype(ft)
+    if exact:  # floor(max((i + 0.5) * scale - 0.5, 0) + 0.5), the sum in double
+        real = np.maximum(scale * (i + ft(0.5)) - ft(0.5), ft(0))
+        real = real.astype(np.float64) + 0.5
+    else:
+        real = scale * i
+    return np.minimum(_floorf(real), in_size - 1)
+
+
+def linear_taps(in_size, out_size, factor, align_corners, ft):
+    """Unclamped 2-tap rule ``(idx (O, 2), w (O, 2))`` of linear interpolation.
+
+    PyTorch clamps the source coordinate at 0 and the indices at ``I - 1``; reading
+    an edge-padded input at the unclamped indices gives the same values.
+    """
+    scale = _scale(in_size, out_size, align_corners, factor, ft)
+    i = np.arange(out_size).astype(ft)
+    if out_size == in_size:  # PyTorch copies
+        idx = np.arange(out_size)[:, None] + np.array([[0, 1]])
+        return idx, np.tile(np.array([[1.0, 0.0]]), (out_size, 1))
+    real = scale * i if align_corners else scale * (i + ft(0.5)) - ft(0.5)
+    i0 = _floorf(real)
+    lam = (real - i0.astype(ft)).astype(np.float64)
+    idx = i0[:, None] + np.array([[0, 1]])
+    return idx, np.stack([1.0 - lam, lam], axis=1)
+
+
+def _cubic1(x, a):
+    return ((a + 2) * x - (a + 3)) * x * x + 1
+
+
+def _cubic2(x, a):
+    return ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+
+
+def cubic_taps(in_size, out_size, factor, align_corners, ft):
+    """Unclamped 4-tap rule of PyTorch's bicubic (Keys ``A = -0.75``)."""
+    a = ft(-0.75)
+    scale = _scale(in_size, out_size, align_corners, factor, ft)
+    i = np.arange(out_size).astype(ft)
+    real = scale * i if align_corners else scale * (i + ft(0.5)) - ft(0.5)
+    i0 = _floorf(real)
+    t = np.clip(real - i0.astype(ft), ft(0), ft(1)).astype(ft)
+    one = ft(1)
+    w = np.stack(
+        [
+            _cubic2(t + one, a),
+            _cubic1(t, a),
+            _cubic1(one - t, a),
+            _cubic2(2 * one - t, a),
+        ],
+        axis=1,
+    ).astype(np.float64)
+    idx = i0[:, None] + np.arange(-1, 3)[None, :]
+    return idx, w
+
+
+def antialias_matrix(in_size, out_size, factor, align_corners, cubic):
+    """Pillow-style ``(O, I)`` antialiasing filter (PyTorch's ``_compute_weights_aa``).
+
+    Triangle filter for bilinear, Keys cubic with ``A = -0.5`` for bicubic, widened
+    by the scale when downsampling and renormalised to sum 1 inside the image.
+    """
+    scale = float(_scale(in_size, out_size, align_corners, factor, np.float64))
+    interp = 4 if cubic else 2
+    support = interp * 0.5 * scale if scale >= 1.0 else interp * 0.5
+    invscale = 1.0 / scale if scale >= 1.0 else 1.0
+    m = np.zeros((out_size, in_size))
+    for i in range(out_size):
+        center = scale * (i + 0.5)
+        xmin = max(int(center - support + 0.5), 0)
+        xmax = min(int(center + support + 0.5), in_size)
+        x = (np.arange(xmin, xmax) - center + 0.5) * invscale
+        ax = np.abs(x)
+        if cubic:
+            w = np.where(
+                ax < 1, _cubic1(ax, -0.5), np.where(ax < 2, _cubic2(ax, -0.5), 0.0)
+            )
+        else:
+            w = np.maximum(1.0 - ax, 0.0)
+        total = w.sum()
+        m[i, xmin:xmax] = w / total if total != 0 else w
+    return m
+
+
+def taps_to_matrix(idx, w, in_size):
+    """Dense ``(O, I)`` matrix of a tap rule (indices clamped into the input)."""
+    m = np.zeros((idx.shape[0], in_size))
+    rows = np.repeat(np.arange(idx.shape[0]), idx.shape[1])
+    np.add.at(m, (rows, np.clip(idx, 0, in_size - 1).reshape(-1)), w.reshape(-1))
+    return m
+
+
+def find_period(idx, w, max_period=_MAX_PERIOD):
+    """Smallest ``(p, q)`` with ``idx[o+p] == idx[o] + q`` and equal weights, or None."""
+    out = idx.shape[0]
+    for p in range(1, min(out, max_period) + 1):
+        if out % p:
+            continue
+        if p == out:
+            return p, 1
+        q = int(idx[p, 0] - idx[0, 0])
+        if q < 1 or np.any(idx[p:] - idx[:-p] != q):
+            continue
+        if w is not None and not np.allclose(w[p:], w[:-p], rtol=0, atol=1e-6):
+            continue
+        return p, q
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# Applying a rule along one axis.
+
+
+def _edge_pad(x, axis, lo, hi):
+    if not (lo or hi):
+        return x
+    size = x.shape[axis]
+    parts = []
+    if lo:
+        first = lax.slice_in_dim(x, 0, 1, axis=axis)
+        parts.append(jnp.repeat(first, lo, axis=axis))
+    parts.append(x)
+    if hi:
+        last = lax.slice_in_dim(x, size - 1, size, axis=axis)
+        parts.append(jnp.repeat(last, hi, axis=axis))
+    return jnp.concatenate(parts, axis=axis)
+
+
+def apply_polyphase(x, axis, idx, w, p, q):
+    """Resamples ``axis`` with a periodic tap rule (see the module docstring)."""
+    in_size = x.shape[axis]
+    out_size = idx.shape[0]
+    lo = max(0, -int(idx.min()))
+    hi = max(0, int(idx.max()) - (in_size - 1))
+    xp = _edge_pad(x, axis, lo, hi)
+    m = out_size // p
+    phases = []
+    for j in range(p):
+        acc = None
+        for t in range(idx.shape[1]):
+            wt = None if w is None else float(w[j, t])
+            if wt == 0.0:
+                continue
+            start = int(idx[j, t]) + lo
+            tap = lax.slice_in_dim(xp, start, start + (m - 1) * q + 1, q, axis=axis)
+            term = tap if wt is None or wt == 1.0 else tap * jnp.asarray(wt, x.dtype)
+            acc = term if acc is None else acc + term
+        if acc is None:  # every weight is zero (cannot happen for a normalised rule)
+            acc = jnp.zeros_like(lax.slice_in_dim(xp, 0, m, axis=axis))
+        phases.append(acc)
+    if p == 1:
+        return phases[0]
+    y = jnp.stack(phases, axis=axis + 1)  # [..., M, p, ...]
+    shape = list(x.shape)
+    shape[axis] = out_size
+    return y.reshape(shape)
+
+
+def apply_matrix(x, axis, m):
+    """``y[..., o, ...] = sum_i m[o, i] x[..., i, ...]`` with one matrix product."""
+    mt = jnp.asarray(m.T, x.dtype)  # [I, O]
+    if axis == x.ndim - 1:
+        return jnp.matmul(x, mt, precision=_HIGHEST)
+    y = jnp.tensordot(x, mt, axes=((axis,), (0,)), precision=_HIGHEST)
+    return jnp.moveaxis(y, -1, axis)
+
+
+def _resample_axis(x, axis, out_size, factor, mode, align_corners, antialias, ft):
+    in_size = x.shape[axis]
+    if mode in ("nearest", "nearest-exact"):
+        idx = nearest_indices(in_size, out_size, factor, mode == "nearest-exact", ft)
+        if out_size == in_size and np.array_equal(idx, np.arange(in_size)):
+            return x
+        period = find_period(idx[:, None], None)
+        if period is not None:
+            return apply_polyphase(x, axis, idx[:, None], None, *period)
+        return jnp.take(x, jnp.asarray(idx), axis=axis)
+    cubic = mode == "bicubic"
+    if antialias:
+        if out_size == in_size:  # PyTorch's separable kernel skips equal-size dims
+            return x
+        return apply_matrix(
+            x, axis, antialias_matrix(in_size, out_size, factor, align_corners, cubic)
+        )
+    rule = cubic_taps if cubic else linear_taps
+    idx, w = rule(in_size, out_size, factor, align_corners, ft)
+    if (
+        np.array_equal(idx[:, 0], np.arange(out_size))
+        and np.all(w[:, 0] == 1.0)
+        and (out_size == in_size)
+    ):
+        return x
+    period = find_period(idx, w)
+    if period is not None:
+        return apply_polyphase(x, axis, idx, w, *period)
+    return apply_matrix(x, axis, taps_to_matrix(idx, w, in_size))
+
+
+# --------------------------------------------------------------------------------------
+# Public functions.
+
+
+def interpolate(
+    input: ArrayLike,
+    size: int | Sequence[int] | None = None,
+    scale_factor: float | Sequence[float] | None = None,
+    mode: str = "nearest",
+    align_corners: bool | None = None,
+    recompute_scale_factor: bool | None = None,
+    antialias: bool = False,
+    *,
+    data_format: str | None = None,
+) -> Array:
+    """Resizes a batch of 1-D, 2-D or 3-D signals, PyTorch style.
+
+    Per spatial dim of input size ``I`` and output size ``O`` (``size``, or
+    ``floor(I * scale_factor)``), with ``scale = 1/scale_factor`` when a scale factor
+    is given and ``recompute_scale_factor`` is not set, ``I/O`` otherwise, and
+    ``(I-1)/(O-1)`` with ``align_corners=True``:
+
+    * ``nearest``: ``src = min(floor(i * scale), I-1)`` (PyTorch's legacy rule);
+    * ``nearest-exact``: ``src = min(floor((i + 0.5) * scale), I-1)``;
+    * ``linear``/``bilinear``/``trilinear``: source coordinate
+      ``max((i + 0.5) * scale - 0.5, 0)`` (``i * scale`` with ``align_corners``),
+      linear weights, indices clamped to the edges;
+    * ``bicubic``: Keys cubic convolution with ``A = -0.75`` over 4 taps, edge
+      replicated, output not clamped (it may overshoot);
+    * ``area``: adaptive average pooling, windows ``[floor(i*I/O), ceil((i+1)*I/O))``;
+    * ``antialias=True`` (bilinear/bicubic, 4-D): Pillow-style filter widened by the
+      scale when downsampling (bicubic then uses ``A = -0.5``, as PyTorch does).
+
+    .. math::
+        y[\\ldots, o] = \\sum_t w_t(o)\\, x[\\ldots, \\mathrm{clamp}(i_t(o), 0, I-1)]
+
+    Args:
+      input: ``(N, C, W)``, ``(N, C, H, W)`` or ``(N, C, D, H, W)`` (no unbatched
+        form, as in PyTorch); channels last with ``data_format``.
+      size: output spatial size, an int or one int per spatial dim.
+      scale_factor: multiplier(s) for the spatial size (exactly one of ``size`` and
+        ``scale_factor``).
+      mode: ``"nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" |
+        "trilinear" | "area"``; ``linear`` needs 3-D, ``bilinear``/``bicubic`` 4-D,
+        ``trilinear`` 5-D input.
+      align_corners: for the interpolating modes only; default ``False``.
+      recompute_scale_factor: compute the kernel's scale from the output size
+        instead of using ``1/scale_factor``.
+      antialias: antialiasing filter for ``bilinear``/``bicubic`` on 4-D inputs.
+      data_format: ``None`` (channels first) or ``"NWC"``/``"NHWC"``/``"NDHWC"``
+        (or the channels-first names).
+
+    Returns:
+      The resized array, same layout and dtype as ``input``.
+
+    Raises:
+      ValueError: unknown mode, wrong rank for the mode, both or neither of
+        ``size``/``scale_factor``, a ``size``/``scale_factor`` of the wrong length,
+        non-positive sizes, ``align_corners`` with ``nearest``/``nearest-exact``/
+        ``area``, ``antialias`` outside bilinear/bicubic on 4-D inputs,
+        ``recompute_scale_factor`` with ``size``.
+      TypeError: integer input with a mode other than ``nearest``/``nearest-exact``.
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> x = jnp.array([[[0.0, 1.0, 2.0]]])
+      >>> interpolate(x, scale_factor=2, mode="linear")
+      Array([[[0.  , 0.25, 0.75, 1.25, 1.75, 2.  ]]], dtype=float32)
+      >>> interpolate(x, size=5, mode="linear", align_corners=True)
+      Array([[[0. , 0.5, 1. , 1.5, 2. ]]], dtype=float32)
+
+    PyTorch parity: ``torch.nn.functional.interpolate`` for floating inputs
+    (integer inputs: nearest modes only, exact; PyTorch's fixed-point uint8
+    bilinear/bicubic kernels are not reproduced; ``lanczos`` is not provided).
+    """
+    x = jnp.asarray(input)
+    fn = "interpolate"
+    check_choice(mode, _MODES, "mode")
+    if x.ndim not in (3, 4, 5):
+        raise ValueError(
+            f"`{fn}`: expects a 3-D, 4-D or 5-D (batched) `input`, got shape {x.shape}."
+        )
+    n = x.ndim - 2
+    if mode in _MODE_RANK and _MODE_RANK[mode] != n:
+        raise ValueError(
+            f"`{fn}`: mode={mode!r} needs a {_MODE_RANK[mode] + 2}-D input, got shape "
+            f"{x.shape}."
+        )
+    if mode in ("nearest", "nearest-exact", "area"):
+        if align_corners is not None:
+            raise ValueError(
+                f"`{fn}`: `align_corners` can only be set with the interpolating modes "
+                f"linear | bilinear | bicubic | trilinear, got mode={mode!r} and "
+                f"align_corners={align_corners!r}."
+            )
+    align_corners = bool(align_corners)
+    if antialias and not (mode in ("bilinear", "bicubic") and x.ndim == 4):
+        raise ValueError(
+            f"`{fn}`: `antialias=True` is restricted to the bilinear and bicubic modes "
+            f"on 4-D inputs, got mode={mode!r} and input shape {x.shape}."
+        )
+    cl = is_channels_last(data_format, n, fn)
+    axes = spatial_axes(n, cl)
+    in_sizes = tuple(x.shape[a] for a in axes)
+    outs, factors = resolve_sizes(
+        in_sizes, size, scale_factor, mode, recompute_scale_factor
+    )
+
+    if mode not in ("nearest", "nearest-exact"):
+        if not jnp.issubdtype(x.dtype, jnp.floating):
+            raise TypeError(
+                f"`{fn}`: mode={mode!r} needs a floating-point `input`, got dtype "
+                f"{x.dtype}; convert it first (e.g. `x.astype(jnp.float32)`)."
+            )
+    if mode == "area":
+        return adaptive_avg(x, axes, outs)
+
+    ft = _opmath(x.dtype)
+    compute = (
+        x.dtype
+        if mode.startswith("nearest")
+        else jnp.promote_types(x.dtype, jnp.float32)
+    )
+    y = x.astype(compute)
+    # Shrink first, grow last: the intermediate stays as small as possible.
+    order = sorted(range(n), key=lambda d: outs[d] / in_sizes[d])
+    for d in order:
+        y = _resample_axis(
+            y, axes[d], outs[d], factors[d], mode, align_corners, antialias, ft
+        )
+    return y.astype(x.dtype)
+
+
+def _check_factor(factor, name, fn):
+    if (
+        not isinstance(factor, int | np.integer)
+        or isinstance(factor, bool)
+        or factor < 1
+    ):
+        raise ValueError(f"`{fn}`: `{name}` must be a positive int, got {factor!r}.")
+    return int(factor)
+
+
+def pixel_shuffle(input: ArrayLike, upscale_factor: int) -> Array:
+    """Rearranges ``(*, C r^2, H, W)`` into ``(*, C, H r, W r)``, PyTorch's order.
+
+    .. math::
+        y[\\ldots, c, h r + i, w r + j] = x[\\ldots, c r^2 + i r + j, h, w]
+
+    Args:
+      input: ``(*, C r^2, H, W)``, at least 3-D; any leading dims.
+      upscale_factor: ``r``, a positive int.
+
+    Returns:
+      ``(*, C, H r, W r)``, same dtype.
+
+    Raises:
+      ValueError: fewer than 3 dims, non-positive ``r``, channels not divisible by
+        ``r^2``.
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> pixel_shuffle(jnp.arange(4.0).reshape(1, 4, 1, 1), 2)[0, 0]
+      Array([[0., 1.],
+             [2., 3.]], dtype=float32)
+
+    PyTorch parity: ``torch.nn.functional.pixel_shuffle`` (channel order
+    ``c*r^2 + i*r + j``, "CRD"; not TensorFlow's/dm-pix's ``depth_to_space``).
+    """
+    fn = "pixel_shuffle"
+    x = jnp.asarray(input)
+    r = _check_factor(upscale_factor, "upscale_factor", fn)
+    if x.ndim < 3:
+        raise ValueError(
+            f"`{fn}`: expects `input` with at least 3 dims, got shape {x.shape}."
+        )
+    *lead, c, h, w = x.shape
+    if c % (r * r):
+        raise ValueError(
+            f"`{fn}`: the channel dim of `input` ({c}) must be divisible by "
+            f"upscale_factor**2 ({r * r})."
+        )
+    nl = len(lead)
+    y = x.reshape(*lead, c // (r * r), r, r, h, w)
+    y = jnp.transpose(y, (*range(nl), nl, nl + 3, nl + 1, nl + 4, nl + 2))
+    return y.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: ArrayLike, downscale_factor: int) -> Array:
+    """Rearranges ``(*, C, H r, W r)`` into ``(*, C r^2, H, W)``; inverse of
+    :func:`pixel_shuffle`.
+
+    .. math::
+        y[\\ldots, c r^2 + i r + j, h, w] = x[\\ldots, c, h r + i, w r + j]
+
+    Args:
+      input: ``(*, C, H r, W r)``, at least 3-D; any leading dims.
+      downscale_factor: ``r``, a positive int.
+
+    Returns:
+      ``(*, C r^2, H, W)``, same dtype.
+
+    Raises:
+      ValueError: fewer than 3 dims, non-positive ``r``, height or width not
+        divisible by ``r``.
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> pixel_unshuffle(jnp.arange(4.0).reshape(1, 1, 2, 2), 2)[0, :, 0, 0]
+      Array([0., 1., 2., 3.], dtype=float32)
+
+    PyTorch parity: ``torch.nn.functional.pixel_unshuffle``.
+    """
+    fn = "pixel_unshuffle"
+    x = jnp.asarray(input)
+    r = _check_factor(downscale_factor, "downscale_factor", fn)
+    if x.ndim < 3:
+        raise ValueError(
+            f"`{fn}`: expects `input` with at least 3 dims, got shape {x.shape}."
+        )
+    *lead, c, h, w = x.shape
+    if h % r or w % r:
+        raise ValueError(
+            f"`{fn}`: height ({h}) and width ({w}) of `input` must be divisible by "
+            f"downscale_factor ({r})."
+        )
+    nl = len(lead)
+    y = x.reshape(*lead, c, h // r, r, w // r, r)
+    y = jnp.transpose(y, (*range(nl), nl, nl + 2, nl + 4, nl + 1, nl + 3))
+    return y.reshape(*lead, c * r * r, h // r, w // r)
