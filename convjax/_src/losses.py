@@ -460,7 +460,7 @@ def cross_entropy(
     eps = label_smoothing
     dtype = _compute_dtype(x)
     logp = jax.nn.log_softmax(x.astype(dtype), axis=axis)
-    wshape = (num_classes,) + (1,) * (x.ndim - axis - 1)  # broadcast over d1, ...
+    wshape = tuple(num_classes if a == axis else 1 for a in range(x.ndim))  # full rank
     w_b = None if w is None else w.astype(dtype).reshape(wshape)
 
     t = jnp.asarray(target)

@@ -113,7 +113,7 @@ LOSSES = {
 def loss_case(name, fn, input, target, **kwargs):
     arrays = {k: v for k, v in kwargs.items() if isinstance(v, np.ndarray)}
     options = {k: v for k, v in kwargs.items() if not isinstance(v, np.ndarray)}
-    prefix = f"loss.{name}"
+    prefix = "loss." + name.replace(".", "p")  # keys split on "."
     put(prefix, input=input, target=target, **arrays)
     out[f"{prefix}.fn"] = np.array(fn)
     out[f"{prefix}.kwargs"] = np.array(json.dumps(options))
