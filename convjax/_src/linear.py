@@ -55,4 +55,4 @@ def linear(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -
         raise ValueError(
             f"`linear`: `bias` must have shape {out_shape}, got {b.shape}."
         )
-    return y + b.astype(dtype)
+    return y + b.astype(dtype).reshape((1,) * (y.ndim - b.ndim) + b.shape)

@@ -102,12 +102,14 @@ def _explicit_padding(sizes, k, s, p, d, outs):
 
 
 def _lowest(dtype):
+    # A concrete NumPy scalar, so that `reduce_window` recognises the max monoid
+    # (and differentiates it).
     if jnp.issubdtype(dtype, jnp.floating):
-        return jnp.array(-jnp.inf, dtype)
+        return np.array(-np.inf, dtype)
     if jnp.issubdtype(dtype, jnp.integer):
-        return jnp.array(jnp.iinfo(dtype).min, dtype)
+        return np.array(jnp.iinfo(dtype).min, dtype)
     if dtype == jnp.bool_:
-        return jnp.array(False)
+        return np.array(False)
     raise TypeError(f"max pooling does not support dtype {dtype}.")
 
 
@@ -221,7 +223,7 @@ def _avg_pool(
     acc = _acc_dtype(x.dtype)
     y = lax.reduce_window(
         x.astype(acc),
-        jnp.array(0, acc),
+        np.array(0, acc),
         lax.add,
         _full(x, axes, k, 1),
         _full(x, axes, s, 1),
