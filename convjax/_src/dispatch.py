@@ -89,8 +89,18 @@ register("xla", conv_xla, lambda spec: True, "lax.conv_general_dilated")
 
 # ``impl="auto"``: per backend, the implementations to try in order; the first whose
 # ``supports(spec)`` holds is used. Backends not listed use ``"xla"``.
+#
+# CPU (measured by benchmarks/conv.py, 2 cores, float32; see README):
+#   "depthwise"  groups == in_channels (any multiplier, stride, dilation, padding,
+#                1d/2d/3d, transposed): XLA's depthwise conv runs at ~1 GFLOP/s,
+#                shift-and-add at 10-20; forward+backward 30-100x.
+#   "grouped"    1 < groups < in_channels: per-group dense convs, ~50x on the
+#                backward.
+#   "pointwise"  1x1 kernel, no padding, groups == 1: one matrix product, 2-4x.
+#   "xla"        everything else (dense convs: no formulation measured faster).
+# GPU/TPU: "xla" (cuDNN / the TPU convolution emitter handle all of these).
 AUTO_RULES: dict[str, tuple[str, ...]] = {
-    "cpu": ("xla",),
+    "cpu": ("depthwise", "grouped", "pointwise", "xla"),
 }
 
 

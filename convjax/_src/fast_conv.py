@@ -1,0 +1,85 @@
+"""Faster convolution kernels for XLA's CPU backend, registered with the dispatcher.
+
+Importing this module registers, next to ``impl="xla"``:
+
+* ``"depthwise"`` (:mod:`convjax._src.fast_conv_depthwise`): ``groups ==
+  in_channels`` with any depth multiplier, as shift-and-add with a custom VJP;
+* ``"grouped"``: ``1 < groups < in_channels`` as ``groups`` dense convolutions on
+  channel slices, concatenated (XLA's own grouped conv, and above all its backward
+  pass, is one to two orders of magnitude slower on CPU);
+* ``"pointwise"``: a 1x1 kernel without padding (any stride) as one matrix product.
+
+Each kernel takes ``(x, w, spec)`` as described in :mod:`convjax._src.dispatch` and
+gives the numbers of ``"xla"`` up to float32 round-off. Which one ``impl="auto"``
+uses for a shape is decided by :data:`convjax._src.dispatch.AUTO_RULES`.
+"""
+
+import jax.numpy as jnp
+from jax import lax
+
+from convjax._src import dispatch, fast_conv_depthwise  # noqa: F401  ("depthwise")
+
+
+def _dense_spec(spec: dispatch.ConvSpec):
+    return dict(
+        window_strides=spec.stride,
+        padding=spec.padding,
+        lhs_dilation=spec.lhs_dilation,
+        rhs_dilation=spec.rhs_dilation,
+        dimension_numbers=spec.dimension_numbers,
+    )
+
+
+def conv_grouped(x, w, spec: dispatch.ConvSpec):
+    """Grouped conv as ``groups`` dense ``lax`` convolutions on channel slices."""
+    axis = x.ndim - 1 if spec.channels_last else 1
+    xs = jnp.split(x, spec.groups, axis=axis)
+    ws = jnp.split(w, spec.groups, axis=0)
+    kw = _dense_spec(spec)
+    ys = [lax.conv_general_dilated(a, b, **kw) for a, b in zip(xs, ws, strict=True)]
+    return jnp.concatenate(ys, axis=axis)
+
+
+def supports_grouped(spec: dispatch.ConvSpec) -> bool:
+    return 1 < spec.groups < spec.in_channels
+
+
+def conv_pointwise(x, w, spec: dispatch.ConvSpec):
+    """1x1 conv as a matrix product (a strided one subsamples the input first)."""
+    n_sp = spec.num_spatial
+    if any(s > 1 for s in spec.stride):
+        start = (0,) * x.ndim
+        strides = (1, *spec.stride, 1) if spec.channels_last else (1, 1, *spec.stride)
+        x = lax.slice(x, start, x.shape, strides)
+    w2 = w.reshape(w.shape[:2])
+    if spec.channels_last:
+        y = lax.dot_general(x, w2, (((x.ndim - 1,), (1,)), ((), ())))
+        return y
+    num, c = x.shape[:2]
+    spatial = x.shape[2:]
+    wb = jnp.broadcast_to(w2, (num,) + w2.shape)
+    y = lax.dot_general(wb, x.reshape(num, c, -1), (((2,), (1,)), ((0,), (0,))))
+    return y.reshape((num, w.shape[0]) + spatial[:n_sp])
+
+
+def supports_pointwise(spec: dispatch.ConvSpec) -> bool:
+    return (
+        spec.groups == 1
+        and all(k == 1 for k in spec.kernel_size)
+        and all(p == (0, 0) for p in spec.padding)
+        and all(d == 1 for d in spec.lhs_dilation)
+    )
+
+
+dispatch.register(
+    "grouped",
+    conv_grouped,
+    supports_grouped,
+    "1 < groups < in_channels as per-group dense lax convolutions",
+)
+dispatch.register(
+    "pointwise",
+    conv_pointwise,
+    supports_pointwise,
+    "1x1 kernel, no padding, groups == 1, as a matrix product",
+)

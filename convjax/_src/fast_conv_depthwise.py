@@ -1,0 +1,285 @@
+"""Depthwise convolution as shift-and-accumulate, with a hand-written VJP.
+
+XLA's CPU backend runs depthwise convolutions (``groups == in_channels``) through a
+generic grouped-conv path that reaches about 1 GFLOP/s, and its backward is worse.
+This module writes the same convolution as fused elementwise passes:
+
+* forward: ``y = sum_t w[t] * shift_t(x_padded)``, one pass over the output with
+  one strided slice of the padded input per kernel tap ``t``;
+* input gradient: the same shift-and-add applied to the (stride-dilated, padded)
+  output gradient with the flipped kernel, i.e. the transposed depthwise conv;
+* weight gradient: a reduction. Both the padded input and the output gradient are
+  laid out flat in the same padded frame (the gradient embedded at stride ``s``),
+  so that every tap is a contiguous offset into the flat input; one variadic
+  ``lax.reduce`` produces all taps in a single pass over memory.
+
+Everything accumulates in float32, whatever the input dtype. Second derivatives
+work: the weight-gradient reduction has its own VJP (through the slower
+per-tap formulation). Forward-mode autodiff (``jax.jvp``) is not available, as for
+every ``jax.custom_vjp`` function.
+
+Shape legend: N batch, C channels, A/B channel multipliers on the way in/out,
+S input spatial size, O output spatial size, K kernel size, P padded frame size.
+"""
+
+import functools
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax import lax
+
+from convjax._src import dispatch
+
+_ACC = jnp.float32
+# Taps per variadic reduce (a 7x7 kernel becomes 49 operands otherwise).
+_TAPS_PER_REDUCE = 16
+
+
+def _pad(x, padding, lhs_dilation, lead=3):
+    """Zero-pads (and interior-dilates) the trailing spatial dims of ``x``."""
+    cfg = [(0, 0, 0)] * lead + [
+        (lo, hi, ld - 1) for (lo, hi), ld in zip(padding, lhs_dilation, strict=True)
+    ]
+    return lax.pad(x, jnp.zeros((), x.dtype), cfg)
+
+
+def shift_add(x, w, stride, padding, lhs_dilation, rhs_dilation):
+    """``y[n, c, b] = sum_a sum_t w[c, a, b, t] * x_p[n, c, a, s*i + d*t]`` in float32.
+
+    Args:
+      x: ``(N, C, A, *S)``.
+      w: ``(C, A, B, *K)``.
+
+    Returns:
+      ``(N, C, B, *O)`` float32.
+    """
+    n_sp = len(stride)
+    xp = _pad(x, padding, lhs_dilation)
+    num, c, a_in = xp.shape[:3]
+    frame = xp.shape[3:]
+    ksize = w.shape[3:]
+    b_out = w.shape[2]
+    out = [
+        (p - d * (k - 1) - 1) // s + 1
+        for p, k, s, d in zip(frame, ksize, stride, rhs_dilation, strict=True)
+    ]
+    wf = w.astype(_ACC)
+    acc = None
+    for a in range(a_in):
+        for tap in np.ndindex(*ksize):
+            start = (0, 0, a) + tuple(
+                d * t for d, t in zip(rhs_dilation, tap, strict=True)
+            )
+            limit = (num, c, a + 1) + tuple(
+                st + s * (o - 1) + 1
+                for st, s, o in zip(start[3:], stride, out, strict=True)
+            )
+            sl = lax.slice(xp, start, limit, (1, 1, 1) + tuple(stride)).astype(_ACC)
+            wt = wf[(slice(None), a, slice(None)) + tap].reshape(
+                (1, c, b_out) + (1,) * n_sp
+            )
+            term = sl * wt
+            acc = term if acc is None else acc + term
+    return acc
+
+
+def _add(a, b):
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+def _flat_taps(xr, g, taps):
+    """``out[t] = sum_{n, i} xr[n, c, a, i + q_t] * g[n, c, b, i]`` for stride 1.
+
+    ``xr`` ``(N, C, A, *F)`` is the frame, ``g`` ``(N, C, B, *O)`` and every tap
+    offset ``q_t`` satisfies ``O + q_t <= F``. ``g`` is embedded in the frame's row
+    pitch and both are flattened, so each tap is one contiguous slice of the flat
+    frame and one variadic reduce yields all taps in a single pass.
+    """
+    num, c, a_in = xr.shape[:3]
+    frame, out = xr.shape[3:], g.shape[3:]
+    b_out = g.shape[2]
+    row = [math.prod(frame[i + 1 :]) for i in range(len(frame))]
+    span = sum((o - 1) * r for o, r in zip(out, row, strict=True)) + 1
+    gcfg = [(0, 0, 0)] * 4 + [
+        (0, f - o, 0) for f, o in zip(frame[1:], out[1:], strict=True)
+    ]
+    gd = lax.pad(g, jnp.zeros((), g.dtype), gcfg) if len(out) > 1 else g
+    gd = gd.reshape(num, c, 1, b_out, -1)[..., :span].astype(_ACC)
+    xf = xr.reshape(num, c, a_in, 1, -1)
+    offsets = [sum(q * r for q, r in zip(tap, row, strict=True)) for tap in taps]
+    results = []
+    for k in range(0, len(offsets), _TAPS_PER_REDUCE):
+        chunk = offsets[k : k + _TAPS_PER_REDUCE]
+        ops = tuple(
+            lax.slice_in_dim(xf, off, off + span, axis=4).astype(_ACC) * gd
+            for off in chunk
+        )
+        zeros = (np.zeros((), np.float32),) * len(ops)
+        results.extend(lax.reduce(ops, zeros, _add, (0, 4)))
+    return results
+
+
+def weight_grad_fast(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation):
+    """``dW[c, a, b, t] = sum_{n, i} x_p[n, c, a, s*i + d*t] * g[n, c, b, i]`` (f32).
+
+    ``x_p`` is the padded, ``lhs_dilation``-dilated input. With a stride, ``x_p`` is
+    split into its ``s**n`` phases ``x_p[r::s]`` and tap ``d*t = s*q + r`` reads
+    phase ``r`` at offset ``q``: every phase is a stride-1 problem (no wasted work).
+    A transposed conv (stride 1, ``lhs_dilation`` > 1) swaps the roles of ``x``
+    and ``g`` to avoid multiplying the inserted zeros.
+    """
+    n_sp = len(ksize)
+    if all(s == 1 for s in stride) and any(ld > 1 for ld in lhs_dilation):
+        out = g.shape[3:]
+        pads = []
+        for size, k, (lo, _), ld, d, o in zip(
+            x.shape[3:], ksize, padding, lhs_dilation, rhs_dilation, out, strict=True
+        ):
+            before = d * (k - 1) - lo
+            pads.append((before, ld * (size - 1) + d * (k - 1) + 1 - o - before))
+        dw = weight_grad_fast(
+            g, x, ksize, lhs_dilation, tuple(pads), (1,) * n_sp, rhs_dilation
+        )
+        dw = jnp.flip(dw, tuple(range(3, 3 + n_sp)))
+        return jnp.swapaxes(dw, 1, 2)
+    xp = _pad(x, padding, lhs_dilation)
+    phases = {}
+    for index, tap in enumerate(np.ndindex(*ksize)):
+        r = tuple(
+            (d * t) % s for d, t, s in zip(rhs_dilation, tap, stride, strict=True)
+        )
+        q = tuple(
+            (d * t) // s for d, t, s in zip(rhs_dilation, tap, stride, strict=True)
+        )
+        phases.setdefault(r, []).append((index, q))
+    results = [None] * math.prod(ksize)
+    for r, taps in phases.items():
+        xr = xp
+        if any(s > 1 for s in stride):
+            xr = lax.slice(xp, (0, 0, 0) + r, xp.shape, (1, 1, 1) + tuple(stride))
+        values = _flat_taps(xr, g, [q for _, q in taps])
+        for (index, _), v in zip(taps, values, strict=True):
+            results[index] = v
+    c, a_in, b_out = x.shape[1], x.shape[2], g.shape[2]
+    return jnp.stack(results, axis=-1).reshape((c, a_in, b_out) + tuple(ksize))
+
+
+def weight_grad_slow(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation):
+    """Same as :func:`weight_grad_fast` by autodiff of :func:`shift_add` (reference)."""
+    w0 = jnp.zeros((x.shape[1], x.shape[2], g.shape[2]) + tuple(ksize), _ACC)
+    _, vjp = jax.vjp(
+        lambda w: shift_add(x, w, stride, padding, lhs_dilation, rhs_dilation), w0
+    )
+    return vjp(g.astype(_ACC))[0]
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4, 5, 6))
+def weight_grad(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation):
+    """:func:`weight_grad_fast`, differentiable through :func:`weight_grad_slow`."""
+    return weight_grad_fast(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation)
+
+
+def _wg_fwd(x, g, *geom):
+    return weight_grad_fast(x, g, *geom), (x, g)
+
+
+def _wg_bwd(*args):
+    *geom, (x, g), ct = args
+    _, vjp = jax.vjp(lambda x, g: weight_grad_slow(x, g, *geom), x, g)
+    return vjp(ct)
+
+
+weight_grad.defvjp(_wg_fwd, _wg_bwd)
+
+
+def _input_grad_geometry(in_size, ksize, stride, padding, lhs_dilation, dil, out):
+    """Padding of the conv that maps the output gradient back to the input."""
+    pads = []
+    for size, k, s, (lo, _), ld, d, o in zip(
+        in_size, ksize, stride, padding, lhs_dilation, dil, out, strict=True
+    ):
+        before = d * (k - 1) - lo
+        after = (size - 1) * ld + 1 + d * (k - 1) - (o - 1) * s - 1 - before
+        pads.append((before, after))
+    return tuple(pads)
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4, 5))
+def depthwise(x, w, stride, padding, lhs_dilation, rhs_dilation):
+    """Depthwise conv of channels-first ``x`` ``(N, C, *S)`` with ``w`` ``(C*m, 1, *K)``."""
+    num, c = x.shape[:2]
+    ksize = w.shape[2:]
+    m = w.shape[0] // c
+    y = shift_add(
+        x[:, :, None],
+        w.reshape((c, 1, m) + ksize),
+        stride,
+        padding,
+        lhs_dilation,
+        rhs_dilation,
+    )
+    return y.reshape((num, c * m) + y.shape[3:]).astype(x.dtype)
+
+
+def _dw_fwd(x, w, *geom):
+    return depthwise(x, w, *geom), (x, w)
+
+
+def _dw_bwd(stride, padding, lhs_dilation, rhs_dilation, res, ct):
+    x, w = res
+    num, c = x.shape[:2]
+    ksize = w.shape[2:]
+    m = w.shape[0] // c
+    out = ct.shape[2:]
+    g = ct.reshape((num, c, m) + out)
+    pads = _input_grad_geometry(
+        x.shape[2:], ksize, stride, padding, lhs_dilation, rhs_dilation, out
+    )
+    wflip = jnp.flip(w.reshape((c, m, 1) + ksize), tuple(range(3, 3 + len(ksize))))
+    dx = shift_add(g, wflip, lhs_dilation, pads, stride, rhs_dilation)
+    dw = weight_grad(
+        x[:, :, None], g, ksize, stride, padding, lhs_dilation, rhs_dilation
+    )
+    return (
+        dx.reshape(x.shape).astype(x.dtype),
+        dw.reshape(w.shape).astype(w.dtype),
+    )
+
+
+depthwise.defvjp(_dw_fwd, _dw_bwd)
+
+
+def _channels_first(x, spec):
+    return jnp.moveaxis(x, -1, 1) if spec.channels_last else x
+
+
+def _channels_back(y, spec):
+    return jnp.moveaxis(y, 1, -1) if spec.channels_last else y
+
+
+def conv_depthwise(x, w, spec: dispatch.ConvSpec):
+    """Kernel for ``impl="depthwise"``: any stride/padding/dilation/multiplier/layout."""
+    y = depthwise(
+        _channels_first(x, spec),
+        w,
+        spec.stride,
+        spec.padding,
+        spec.lhs_dilation,
+        spec.rhs_dilation,
+    )
+    return _channels_back(y, spec)
+
+
+def supports_depthwise(spec: dispatch.ConvSpec) -> bool:
+    return spec.is_depthwise
+
+
+dispatch.register(
+    "depthwise",
+    conv_depthwise,
+    supports_depthwise,
+    "depthwise conv (groups == in_channels, any multiplier) as shift-and-add with a "
+    "custom VJP",
+)

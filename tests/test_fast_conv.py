@@ -1,0 +1,320 @@
+"""The CPU fast paths (impl="depthwise", "grouped", "pointwise") against impl="xla".
+
+Outputs and gradients must equal those of plain ``lax.conv_general_dilated``;
+the custom VJP of the depthwise conv is also checked against finite differences
+(first and second order). tests/test_conv.py runs the full conv grid over every
+registered implementation; this file covers what is specific to the fast paths.
+"""
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+from jax import lax
+from jax.test_util import check_grads
+
+import convjax.functional as F
+from convjax._src import dispatch
+from convjax._src import fast_conv_depthwise as fdw
+
+CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
+CONVT = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+# (impl, name, transposed, x shape (N, C, *S), weight shape, keyword arguments)
+CASES = [
+    ("depthwise", "1d-s2-x2", False, (2, 3, 11), (6, 1, 5), dict(stride=2, padding=2)),
+    ("depthwise", "2d", False, (2, 4, 9, 8), (4, 1, 3, 3), dict(padding=1)),
+    (
+        "depthwise",
+        "2d-s2-d2-x2",
+        False,
+        (2, 3, 11, 10),
+        (6, 1, 3, 3),
+        dict(stride=2, padding=(2, 1), dilation=(2, 1)),
+    ),
+    (
+        "depthwise",
+        "2d-s13-valid",
+        False,
+        (1, 2, 7, 9),
+        (2, 1, 2, 3),
+        dict(stride=(1, 3)),
+    ),
+    (
+        "depthwise",
+        "2d-same-even",
+        False,
+        (1, 3, 8, 8),
+        (3, 1, 4, 4),
+        dict(padding="same"),
+    ),
+    (
+        "depthwise",
+        "2d-reflect",
+        False,
+        (1, 3, 6, 6),
+        (3, 1, 3, 3),
+        dict(padding=1, padding_mode="reflect"),
+    ),
+    (
+        "depthwise",
+        "3d-x2",
+        False,
+        (1, 2, 5, 6, 4),
+        (4, 1, 3, 2, 3),
+        dict(stride=(1, 2, 1), padding=1, dilation=(1, 1, 2)),
+    ),
+    ("depthwise", "t1d-x2", True, (2, 3, 7), (3, 2, 4), dict(stride=2, padding=1)),
+    (
+        "depthwise",
+        "t2d-op",
+        True,
+        (2, 4, 5, 6),
+        (4, 1, 3, 3),
+        dict(stride=2, padding=1, output_padding=1),
+    ),
+    (
+        "depthwise",
+        "t2d-s31-d2",
+        True,
+        (1, 3, 5, 5),
+        (3, 1, 3, 2),
+        dict(stride=(3, 1), padding=(2, 0), output_padding=(1, 0), dilation=(1, 2)),
+    ),
+    (
+        "depthwise",
+        "t2d-crop",
+        True,
+        (1, 2, 6, 6),
+        (2, 1, 3, 3),
+        dict(stride=2, padding=3),
+    ),
+    ("depthwise", "t3d", True, (1, 2, 3, 4, 3), (2, 1, 2, 3, 2), dict(stride=2)),
+    ("grouped", "1d-g2", False, (2, 4, 9), (6, 2, 3), dict(padding=1, dilation=2)),
+    (
+        "grouped",
+        "2d-g2-s21",
+        False,
+        (2, 4, 8, 7),
+        (6, 2, 3, 2),
+        dict(stride=(2, 1), padding=(1, 0)),
+    ),
+    ("grouped", "3d-g2", False, (1, 4, 4, 5, 4), (4, 2, 3, 3, 2), dict(padding=1)),
+    (
+        "grouped",
+        "t2d-g2",
+        True,
+        (2, 4, 5, 4),
+        (4, 3, 3, 3),
+        dict(stride=2, padding=1, output_padding=1),
+    ),
+    ("pointwise", "1d", False, (2, 5, 7), (3, 5, 1), {}),
+    ("pointwise", "2d-s2", False, (2, 6, 5, 4), (4, 6, 1, 1), dict(stride=2)),
+    (
+        "pointwise",
+        "3d-s12",
+        False,
+        (1, 3, 3, 4, 5),
+        (2, 3, 1, 1, 1),
+        dict(stride=(1, 2, 1)),
+    ),
+]
+IDS = [f"{c[0]}-{c[1]}" for c in CASES]
+
+
+def _groups(impl, transposed, xshape, wshape):
+    if impl == "pointwise":
+        return 1
+    if impl == "depthwise":
+        return xshape[1]
+    return xshape[1] // wshape[1] if not transposed else 2
+
+
+def _setup(case, dtype=np.float32):
+    impl, name, transposed, xshape, wshape, kwargs = case
+    rng = np.random.default_rng(sum(map(ord, name)))
+    x = rng.standard_normal(xshape).astype(dtype)
+    w = rng.standard_normal(wshape).astype(dtype)
+    n = len(xshape) - 2
+    kwargs = dict(kwargs)
+    groups = _groups(impl, transposed, xshape, wshape)
+    if groups > 1:
+        kwargs["groups"] = groups
+    fn = CONVT[n] if transposed else CONV[n]
+    return impl, fn, jnp.asarray(x), jnp.asarray(w), kwargs
+
+
+def _call(fn, kwargs, impl, channels_last):
+    n = {F.conv1d: 1, F.conv2d: 2, F.conv3d: 3}.get(fn) or {
+        F.conv_transpose1d: 1,
+        F.conv_transpose2d: 2,
+        F.conv_transpose3d: 3,
+    }[fn]
+    fmt = ("NWC", "NHWC", "NDHWC")[n - 1]
+
+    def f(x, w):
+        if not channels_last:
+            return fn(x, w, **kwargs, impl=impl)
+        y = fn(jnp.moveaxis(x, 1, -1), w, **kwargs, data_format=fmt, impl=impl)
+        return jnp.moveaxis(y, -1, 1)
+
+    return f
+
+
+def _close(got, want, tol=1e-5):
+    got, want = np.asarray(got, np.float64), np.asarray(want, np.float64)
+    assert got.shape == want.shape
+    scale = max(1.0, float(np.abs(want).max()))
+    np.testing.assert_allclose(got, want, rtol=0, atol=tol * scale)
+
+
+def _check_against_xla(case, channels_last, wrap):
+    impl, fn, x, w, kwargs = _setup(case)
+    fast = _call(fn, kwargs, impl, channels_last)
+    slow = _call(fn, kwargs, "xla", channels_last)
+    y, vjp = jax.vjp(wrap(fast), x, w)
+    y0, vjp0 = jax.vjp(jax.jit(slow), x, w)
+    _close(y, y0)
+    ct = jnp.asarray(np.random.default_rng(1).standard_normal(y0.shape), y0.dtype)
+    for got, want in zip(vjp(ct), vjp0(ct), strict=True):
+        _close(got, want)
+
+
+@pytest.mark.parametrize("channels_last", [False, True], ids=["NC*", "N*C"])
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_matches_xla_with_gradients(case, channels_last):
+    _check_against_xla(case, channels_last, jax.jit)
+
+
+SUBSET = [CASES[2], CASES[8], CASES[13], CASES[17]]
+SUBSET_IDS = [f"{c[0]}-{c[1]}" for c in SUBSET]
+
+
+@pytest.mark.parametrize("case", SUBSET, ids=SUBSET_IDS)
+def test_eager_and_jit(case, variant):
+    _check_against_xla(case, False, variant)
+
+
+@pytest.mark.parametrize("case", SUBSET, ids=SUBSET_IDS)
+def test_gradients_match_finite_differences(case):
+    impl, fn, x, w, kwargs = _setup(case)
+    f = _call(fn, kwargs, impl, False)
+
+    @jax.jit
+    def loss(x, w):
+        return jnp.sum(jnp.sin(f(x, w)))
+
+    # Second order covers the VJP of the depthwise weight-gradient reduction.
+    order = 2 if impl == "depthwise" else 1
+    check_grads(loss, (x, w), order=order, modes=["rev"], atol=5e-2, rtol=5e-2)
+
+
+def test_second_order_matches_xla():
+    impl, fn, x, w, kwargs = _setup(CASES[2])
+
+    def hess_w(impl):
+        f = _call(fn, kwargs, impl, False)
+
+        def loss(x, w):
+            return jnp.sum(jnp.sin(f(x, w)))
+
+        def gw_norm(x, w):
+            return jnp.sum(jax.grad(loss, 1)(x, w) ** 2)
+
+        return jax.jit(jax.grad(gw_norm, (0, 1)))(x, w)
+
+    for got, want in zip(hess_w(impl), hess_w("xla"), strict=True):
+        _close(got, want, 1e-4)
+
+
+@pytest.mark.parametrize("case", SUBSET, ids=SUBSET_IDS)
+def test_bfloat16(case):
+    impl, fn, x, w, kwargs = _setup(case)
+    xb, wb = x.astype(jnp.bfloat16), w.astype(jnp.bfloat16)
+    f = _call(fn, kwargs, impl, False)
+    y, vjp = jax.vjp(jax.jit(f), xb, wb)
+    assert y.dtype == jnp.bfloat16
+    ref = _call(fn, kwargs, "xla", False)
+    y0, vjp0 = jax.vjp(ref, xb.astype(jnp.float32), wb.astype(jnp.float32))
+    _close(y, y0, 1e-2)
+    ct = jnp.asarray(np.random.default_rng(2).standard_normal(y.shape), jnp.bfloat16)
+    grads = vjp(ct)
+    assert [g.dtype for g in grads] == [jnp.bfloat16, jnp.bfloat16]
+    for got, want in zip(grads, vjp0(ct.astype(jnp.float32)), strict=True):
+        _close(got, want, 2e-2)
+
+
+def test_depthwise_with_stride_and_lhs_dilation():
+    # Not reachable from the public functions (transposed convs have stride 1).
+    rng = np.random.default_rng(3)
+    x = jnp.asarray(rng.standard_normal((2, 3, 7, 6)), jnp.float32)
+    w = jnp.asarray(rng.standard_normal((6, 1, 3, 3)), jnp.float32)
+    geom = ((2, 3), ((1, -1), (2, 0)), (2, 2), (1, 2))
+
+    def fast(x, w):
+        return fdw.depthwise(x, w, *geom)
+
+    def slow(x, w):
+        s, p, ld, d = geom
+        return lax.conv_general_dilated(x, w, s, p, ld, d, feature_group_count=3)
+
+    y, vjp = jax.vjp(jax.jit(fast), x, w)
+    y0, vjp0 = jax.vjp(slow, x, w)
+    _close(y, y0)
+    ct = jnp.asarray(rng.standard_normal(y.shape), jnp.float32)
+    for got, want in zip(vjp(ct), vjp0(ct), strict=True):
+        _close(got, want)
+
+
+def _spec(groups, cin, cout, kernel, padding=None, lhs=None):
+    n = len(kernel)
+    return dispatch.ConvSpec(
+        num_spatial=n,
+        channels_last=False,
+        batch=2,
+        in_channels=cin,
+        out_channels=cout,
+        groups=groups,
+        input_size=(8,) * n,
+        kernel_size=kernel,
+        stride=(1,) * n,
+        padding=padding or ((0, 0),) * n,
+        lhs_dilation=lhs or (1,) * n,
+        rhs_dilation=(1,) * n,
+        dtype="float32",
+    )
+
+
+@pytest.mark.parametrize(
+    "spec, cpu",
+    [
+        (_spec(4, 4, 8, (3, 3), ((1, 1),) * 2), "depthwise"),
+        (_spec(3, 3, 3, (5,)), "depthwise"),
+        (_spec(2, 2, 2, (3, 3, 3), lhs=(2, 2, 2)), "depthwise"),
+        (_spec(2, 8, 8, (3, 3)), "grouped"),
+        (_spec(1, 8, 4, (1, 1)), "pointwise"),
+        (_spec(1, 8, 4, (1, 1), ((1, 1),) * 2), "xla"),
+        (_spec(1, 8, 4, (3, 3)), "xla"),
+        (_spec(1, 1, 4, (3, 3)), "xla"),
+    ],
+)
+def test_auto_rule_table(spec, cpu, monkeypatch):
+    assert dispatch.choose("auto", spec, "conv2d").name == cpu
+    monkeypatch.setattr(dispatch.jax, "default_backend", lambda: "gpu")
+    assert dispatch.choose("auto", spec, "conv2d").name == "xla"
+
+
+@pytest.mark.parametrize(
+    "impl, kwargs",
+    [
+        ("depthwise", dict(groups=2)),
+        ("grouped", dict(groups=4)),
+        ("grouped", {}),
+        ("pointwise", dict(padding=1)),
+    ],
+)
+def test_unsupported_configuration_raises(impl, kwargs):
+    x = jnp.ones((1, 4, 5, 5))
+    w = jnp.ones((4, 4 // kwargs.get("groups", 1), 1, 1))
+    with pytest.raises(ValueError, match=f"`conv2d`: `impl='{impl}'` does not support"):
+        F.conv2d(x, w, **kwargs, impl=impl)
