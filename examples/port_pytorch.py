@@ -126,23 +126,26 @@ MODELS = {"resnet": ResNet, "mobilenet": MobileNetV2}
 
 
 def golden(prefix, path=GOLDEN):
-    """``(state_dict, input, logits)`` stored under ``prefix/`` in the golden file."""
+    """``(state_dict, input, logits)`` stored under ``prefix/`` in the golden file
+    (``logits`` is ``None`` where none are stored)."""
     with np.load(path) as data:
         entries = {
             k[len(prefix) + 1 :]: data[k]
             for k in data.files
             if k.startswith(prefix + "/")
         }
-    x, logits = entries.pop("input"), entries.pop("logits")
-    return entries, x, logits
+    return entries, entries.pop("input"), entries.pop("logits", None)
 
 
 def ported(name, seed=0):
     """The convjax model ``name`` with PyTorch's weights loaded, in eval mode, and
     the stored input and PyTorch logits."""
     state_dict, x, logits = golden(name)
-    model = MODELS[name](rngs=nnx.Rngs(seed))
+    # Built abstractly (shapes only: random init of every layer costs seconds) and
+    # filled by the strict load; only the RNG streams (dropout) need fresh keys.
+    model = nnx.eval_shape(lambda: MODELS[name](rngs=nnx.Rngs(seed)))
     interop.load_torch_state_dict(model, state_dict)
+    nnx.reseed(model, default=seed)
     model.eval()
     return model, x, logits
 

@@ -47,22 +47,29 @@ def _attributes(node, skip=()):
 
 
 def _named_state(node, prefix=(), ancestors=()) -> Iterator[tuple[str, nnx.Variable]]:
-    if isinstance(node, nnx.Variable):
-        if isinstance(node, _STATE_TYPES):
-            yield ".".join(map(str, prefix)), node
-        return
     if id(node) in ancestors:  # a reference cycle
         return
     ancestors = (*ancestors, id(node))
-    for name, child in _children(node):
-        yield from _named_state(child, (*prefix, name), ancestors)
+    children = list(_children(node))
+    # PyTorch's order: a module's own parameters, then its own buffers, then its
+    # submodules, each in attribute order.
+    for kind in _STATE_TYPES:
+        for name, child in children:
+            if isinstance(child, kind):
+                yield ".".join(map(str, (*prefix, name))), child
+    for name, child in children:
+        if not isinstance(child, nnx.Variable):
+            yield from _named_state(child, (*prefix, name), ancestors)
 
 
 def named_state(module) -> dict[str, nnx.Variable]:
     """PyTorch state-dict names of ``module``'s parameters and buffers.
 
-    A variable reachable by several paths (a shared submodule or tied weight) is
-    listed under each, as PyTorch does.
+    Order: as PyTorch, a module's own ``nnx.Param``s, then its own
+    ``nnx.BatchStat``s, then its submodules, each in attribute order (which is
+    definition order for a model built directly, alphabetical for one rebuilt by
+    ``nnx.merge``/``nnx.eval_shape``/``nnx.jit``). A variable reachable by several
+    paths (a shared submodule or tied weight) is listed under each, as PyTorch does.
     """
     return dict(_named_state(module))
 
@@ -97,6 +104,9 @@ def load_torch_state_dict(module, state_dict: Mapping[str, Any], strict: bool = 
     torch). Each value is cast to the dtype of the variable it replaces (so an int64
     ``num_batches_tracked`` becomes int32) and keeps its sharding. Nothing is
     written unless every check passes.
+
+    The model may be abstract, built with ``nnx.eval_shape(lambda: Net(rngs=...))``
+    to skip the random initialisation: a strict load then replaces every variable.
 
     Args:
       module: an ``nnx.Module`` whose attribute names mirror the PyTorch model.
@@ -173,7 +183,7 @@ def load_torch_state_dict(module, state_dict: Mapping[str, Any], strict: bool = 
 def to_torch_state_dict(module) -> dict[str, np.ndarray]:
     """The PyTorch ``state_dict`` of a ``convjax.nn`` model, as NumPy arrays.
 
-    Entries follow attribute registration order, like PyTorch's. Integer buffers
+    Entries follow PyTorch's order (see :func:`named_state`). Integer buffers
     (``num_batches_tracked``) become int64 as in PyTorch. Load into PyTorch with
     ``torch_model.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})``
     (NumPy has no bfloat16 bridge to torch: cast bfloat16 entries first).

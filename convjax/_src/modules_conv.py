@@ -7,6 +7,7 @@ Shape legend: N batch, C in-channels, O out-channels, G groups, K kernel size.
 Weights: conv ``(O, C/G, *K)``, transposed conv ``(C, O/G, *K)``; bias ``(O,)``.
 """
 
+import inspect
 from collections.abc import Sequence
 
 import jax.numpy as jnp
@@ -21,6 +22,25 @@ from convjax._src.formulas import conv_transpose_output_size
 from convjax._src.typing import Array, ArrayLike, DTypeLike, IntOrSeq, PaddingLike
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+class _InitSignature:
+    """``cls.__signature__``: the constructor's, for ``inspect``/``help``/IDEs (NNX's
+    metaclass otherwise shows ``(*args, **kwargs)``). Instances have none, so
+    ``inspect.signature(module)`` still describes ``__call__``."""
+
+    def __get__(self, obj, cls):
+        if obj is not None:
+            raise AttributeError("__signature__")
+        sig = inspect.signature(cls.__init__)
+        return sig.replace(parameters=list(sig.parameters.values())[1:])
+
+
+class Module(nnx.Module):
+    """Base of the ``convjax.nn`` modules (an ``nnx.Module`` with a visible
+    constructor signature)."""
+
+    __signature__ = _InitSignature()
 
 
 def promote(args, dtype):
@@ -80,7 +100,7 @@ def default_params(rngs, weight_shape, bias_shape, param_dtype):
     return weight, bias
 
 
-class _ConvNd(nnx.Module):
+class _ConvNd(Module):
     _n: int
     _fn: staticmethod
 
@@ -151,7 +171,7 @@ class _ConvNd(nnx.Module):
         )
 
 
-class _ConvTransposeNd(nnx.Module):
+class _ConvTransposeNd(Module):
     _n: int
     _fn: staticmethod
 
@@ -427,7 +447,7 @@ class ConvTranspose3d(_ConvTransposeNd):
     _fn = staticmethod(_conv_transpose.conv_transpose3d)
 
 
-class SeparableConv2d(nnx.Module):
+class SeparableConv2d(Module):
     """Depthwise-separable 2-D convolution: a depthwise conv then a 1x1 pointwise conv.
 
     ``.depthwise`` is ``Conv2d(C, C * depth_multiplier, kernel_size, stride, padding,

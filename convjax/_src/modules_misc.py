@@ -14,6 +14,7 @@ from convjax._src import color as _color
 from convjax._src import linear as _linear
 from convjax._src import resample as _resample
 from convjax._src.modules_conv import (
+    Module,
     check_count,
     check_rngs,
     default_params,
@@ -23,7 +24,7 @@ from convjax._src.modules_conv import (
 from convjax._src.typing import Array, ArrayLike, DTypeLike
 
 
-class Linear(nnx.Module):
+class Linear(Module):
     """Affine layer ``y = x W^T + b``, ``torch.nn.Linear`` for Flax NNX.
 
     Holds ``weight`` ``(out_features, in_features)`` (PyTorch's layout, the transpose
@@ -80,7 +81,7 @@ class Linear(nnx.Module):
         return _linear.linear(x, w, b)
 
 
-class Upsample(nnx.Module):
+class Upsample(Module):
     """Resizes ``(N, C, *spatial)`` inputs, ``torch.nn.Upsample`` for Flax NNX.
 
     Calls :func:`convjax.functional.interpolate` with the stored arguments (give
@@ -121,7 +122,7 @@ class Upsample(nnx.Module):
         )
 
 
-class PixelShuffle(nnx.Module):
+class PixelShuffle(Module):
     """``(*, C r^2, H, W) -> (*, C, H r, W r)``, ``torch.nn.PixelShuffle`` for NNX.
 
     Examples:
@@ -140,7 +141,7 @@ class PixelShuffle(nnx.Module):
         return _resample.pixel_shuffle(input, self.upscale_factor)
 
 
-class PixelUnshuffle(nnx.Module):
+class PixelUnshuffle(Module):
     """``(*, C, H r, W r) -> (*, C r^2, H, W)``, ``torch.nn.PixelUnshuffle`` for NNX.
 
     Examples:
@@ -159,7 +160,7 @@ class PixelUnshuffle(nnx.Module):
         return _resample.pixel_unshuffle(input, self.downscale_factor)
 
 
-class ColorJitter(nnx.Module):
+class ColorJitter(Module):
     """Random brightness, contrast, saturation and hue, ``ColorJitter`` for NNX.
 
     In training mode (the default) every call draws a key from its own RNG stream
@@ -273,7 +274,7 @@ class ColorJitter(nnx.Module):
         )
 
 
-class Flatten(nnx.Module):
+class Flatten(Module):
     """Flattens dims ``start_dim..end_dim`` into one, ``torch.nn.Flatten`` for NNX.
 
     Examples:
@@ -310,7 +311,7 @@ class Flatten(nnx.Module):
         return jax.lax.collapse(x, start, end + 1)
 
 
-class ReLU(nnx.Module):
+class ReLU(Module):
     """``max(x, 0)``, ``torch.nn.ReLU`` for NNX (``inplace`` is accepted and ignored).
 
     Examples:
@@ -329,7 +330,7 @@ class ReLU(nnx.Module):
         return _act.relu(input)
 
 
-class ReLU6(nnx.Module):
+class ReLU6(Module):
     """``min(max(x, 0), 6)``, ``torch.nn.ReLU6`` for NNX (``inplace`` ignored).
 
     Examples:
@@ -348,7 +349,7 @@ class ReLU6(nnx.Module):
         return _act.relu6(input)
 
 
-class Identity(nnx.Module):
+class Identity(Module):
     """Returns its input; ``torch.nn.Identity`` for NNX (arguments are ignored).
 
     Examples:

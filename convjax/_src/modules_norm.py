@@ -11,12 +11,12 @@ import jax.numpy as jnp
 from flax import nnx
 
 from convjax._src.checks import is_channels_last
-from convjax._src.modules_conv import promote, read
+from convjax._src.modules_conv import Module, promote, read
 from convjax._src.normalization import batch_norm
 from convjax._src.typing import Array, ArrayLike, DTypeLike
 
 
-class _BatchNorm(nnx.Module):
+class _BatchNorm(Module):
     _ranks: tuple[int, ...] = ()  # accepted input ranks; () means any rank >= 2
     _n: int | None = None  # spatial dims for `data_format`
 
@@ -28,9 +28,9 @@ class _BatchNorm(nnx.Module):
         affine: bool = True,
         track_running_stats: bool = True,
         *,
-        use_running_average: bool = False,
         axis_name: str | None = None,
         data_format: str | None = None,
+        use_running_average: bool = False,
         dtype: DTypeLike | None = None,
         param_dtype: DTypeLike = jnp.float32,
         rngs: nnx.Rngs | None = None,
@@ -266,8 +266,8 @@ class SyncBatchNorm(_BatchNorm):
         affine: bool = True,
         track_running_stats: bool = True,
         *,
-        use_running_average: bool = False,
         axis_name: str | None = "batch",
+        use_running_average: bool = False,
         dtype: DTypeLike | None = None,
         param_dtype: DTypeLike = jnp.float32,
         rngs: nnx.Rngs | None = None,

@@ -5,9 +5,8 @@ Stateless shells with PyTorch's constructor arguments that call the pooling
 functions of :mod:`convjax.functional`.
 """
 
-from flax import nnx
-
 from convjax._src import pooling as P
+from convjax._src.modules_conv import Module
 from convjax._src.typing import Array, ArrayLike, IntOrSeq
 
 _FORMATS = {
@@ -46,7 +45,7 @@ def _fill(cls, n, template, **extra):
     )
 
 
-class _MaxPoolNd(nnx.Module):
+class _MaxPoolNd(Module):
     _fn: staticmethod
 
     def __init__(
@@ -81,7 +80,7 @@ class _MaxPoolNd(nnx.Module):
         )
 
 
-class _AvgPoolNd(nnx.Module):
+class _AvgPoolNd(Module):
     _fn: staticmethod
 
     def __init__(
@@ -117,7 +116,7 @@ class _AvgPoolNd(nnx.Module):
         )
 
 
-class _AdaptivePoolNd(nnx.Module):
+class _AdaptivePoolNd(Module):
     _fn: staticmethod
 
     def __init__(self, output_size, *, data_format: str | None = None):

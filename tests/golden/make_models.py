@@ -132,7 +132,7 @@ def main():
         with torch.no_grad():
             logits = model(x)
         for key, value in model.state_dict().items():
-            out[f"{name}/{key}"] = value.numpy()
+            out[f"{name}/{key}"] = value.numpy().copy()
         out[f"{name}/input"] = x.numpy()
         out[f"{name}/logits"] = logits.numpy()
     # One train-mode forward of the ResNet (no dropout there): batch statistics are
@@ -141,13 +141,13 @@ def main():
     train_a_little(model, gen)
     x = torch.randn(4, 3, 16, 16, generator=gen)
     for key, value in model.state_dict().items():
-        out[f"resnet_train/{key}"] = value.numpy()
+        out[f"resnet_train/{key}"] = value.numpy().copy()  # updated in place below
     model.train()
     with torch.no_grad():
         out["resnet_train/train_logits"] = model(x).numpy()
     for key, value in model.state_dict().items():
         if "running" in key or "num_batches" in key:
-            out[f"resnet_train/after/{key}"] = value.numpy()
+            out[f"resnet_train/after/{key}"] = value.numpy().copy()
     out["resnet_train/input"] = x.numpy()
     path = Path(__file__).with_name("models.npz")
     np.savez_compressed(path, **out)

@@ -20,7 +20,7 @@ OUT = {"torch_version": np.array(torch.__version__)}
 
 def store_state(case, module):
     for key, value in module.state_dict().items():
-        OUT[f"{case}/sd/{key}"] = value.numpy()
+        OUT[f"{case}/sd/{key}"] = value.numpy().copy()  # buffers change in place
 
 
 def randomize_affine(module, gen):
