@@ -14,7 +14,81 @@ from convjax._src.padding import pad as pad
 from convjax._src.patches import fold as fold
 from convjax._src.patches import unfold as unfold
 
+# Batch norm (synchronized over `axis_name`), losses, activations.
+from convjax._src.activations import gelu as gelu
+from convjax._src.activations import hardswish as hardswish
+from convjax._src.activations import leaky_relu as leaky_relu
+from convjax._src.activations import log_softmax as log_softmax
+from convjax._src.activations import relu as relu
+from convjax._src.activations import relu6 as relu6
+from convjax._src.activations import sigmoid as sigmoid
+from convjax._src.activations import silu as silu
+from convjax._src.activations import softmax as softmax
+from convjax._src.losses import binary_cross_entropy as binary_cross_entropy
+from convjax._src.losses import (
+    binary_cross_entropy_with_logits as binary_cross_entropy_with_logits,
+)
+from convjax._src.losses import cross_entropy as cross_entropy
+from convjax._src.losses import huber_loss as huber_loss
+from convjax._src.losses import l1_loss as l1_loss
+from convjax._src.losses import mse_loss as mse_loss
+from convjax._src.losses import nll_loss as nll_loss
+from convjax._src.losses import smooth_l1_loss as smooth_l1_loss
+from convjax._src.normalization import batch_norm as batch_norm
+
+# Pooling, linear and resampling.
+from convjax._src.linear import linear as linear
+from convjax._src.pooling import adaptive_avg_pool1d as adaptive_avg_pool1d
+from convjax._src.pooling import adaptive_avg_pool2d as adaptive_avg_pool2d
+from convjax._src.pooling import adaptive_avg_pool3d as adaptive_avg_pool3d
+from convjax._src.pooling import adaptive_max_pool1d as adaptive_max_pool1d
+from convjax._src.pooling import adaptive_max_pool2d as adaptive_max_pool2d
+from convjax._src.pooling import adaptive_max_pool3d as adaptive_max_pool3d
+from convjax._src.pooling import avg_pool1d as avg_pool1d
+from convjax._src.pooling import avg_pool2d as avg_pool2d
+from convjax._src.pooling import avg_pool3d as avg_pool3d
+from convjax._src.pooling import max_pool1d as max_pool1d
+from convjax._src.pooling import max_pool2d as max_pool2d
+from convjax._src.pooling import max_pool3d as max_pool3d
+from convjax._src.resample import interpolate as interpolate
+from convjax._src.resample import pixel_shuffle as pixel_shuffle
+from convjax._src.resample import pixel_unshuffle as pixel_unshuffle
+
 __all__ = [
+    "batch_norm",
+    "l1_loss",
+    "mse_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "nll_loss",
+    "cross_entropy",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "gelu",
+    "silu",
+    "hardswish",
+    "sigmoid",
+    "softmax",
+    "log_softmax",
+    "linear",
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "interpolate",
+    "pixel_shuffle",
+    "pixel_unshuffle",
     "conv1d",
     "conv2d",
     "conv3d",
