@@ -197,6 +197,23 @@ def test_backward_of_module_differentiates_params_and_inputs():
     assert r.backward > 0
 
 
+def test_backward_of_module_with_rng_and_batch_stats():
+    """ColorJitter (RNG state) and BatchNorm2d (running stats) mutate under the vjp."""
+    from convjax import nn
+
+    model = nnx.Sequential(
+        nn.ColorJitter(brightness=0.2, rngs=nnx.Rngs(0)),
+        nn.Conv2d(3, 4, 3, padding=1, rngs=nnx.Rngs(0)),
+        nn.BatchNorm2d(4),
+    )
+    x = jax.ShapeDtypeStruct((2, 3, 6, 6), jnp.float32)
+    fwd = count_flops(model, x)
+    assert fwd.macs == conv_macs(3, 4, 3, (6, 6), batch=2)
+    r = FlopCounter(backward=True)(model, x)
+    assert r.macs == 3 * fwd.macs  # forward, input gradient, weight gradient
+    assert r.macs_by_scope["layers/1"] == r.macs
+
+
 def test_scopes_from_named_scope_and_modules():
     def f(x):
         with jax.named_scope("a"):

@@ -627,7 +627,8 @@ def trace(
             def primal(p, diff):
                 it = iter(diff)
                 full = [next(it) if f else x for x, f in zip(a, floating, strict=True)]
-                out = call(p, full, r)
+                # fresh Variables at this trace level (nnx forbids mutating outer ones)
+                out = call(p, full, jax.tree.map(lambda v: v, r))
                 return [
                     x
                     for x in jax.tree.leaves(out)
