@@ -8,6 +8,7 @@ Weights: conv ``(O, C/G, *K)``, transposed conv ``(C, O/G, *K)``; bias ``(O,)``.
 """
 
 import inspect
+import numbers
 from collections.abc import Sequence
 
 import jax.numpy as jnp
@@ -63,7 +64,7 @@ def check_rngs(rngs, cls_name):
 
 
 def check_count(value, name, cls_name):
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
         raise ValueError(
             f"`{cls_name}`: `{name}` must be a positive int, got {value!r}."
         )
