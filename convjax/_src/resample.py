@@ -11,10 +11,10 @@ The rule is applied in one of three ways, whichever fits:
 
 * *polyphase* (the fast path): when the taps repeat with a short period
   (``idx[o + p] = idx[o] + q``, same weights) the axis becomes ``p`` weighted
-  sums of ``T`` strided slices of the edge-padded input, interleaved. Integer and
-  simple rational factors (x2, x0.5, x1.5, ...) all take this path; it is pure
-  slicing and elementwise work that XLA fuses. Edge padding reproduces PyTorch's
-  index clamping exactly.
+  sums of ``T`` strided slices of the input, interleaved; the few outputs near the
+  edges, whose taps PyTorch clamps, are computed one by one. Integer and simple
+  rational factors (x2, x0.5, x1.5, ...) all take this path; it is pure slicing
+  and elementwise work that XLA fuses into one pass.
 * *dense*: an ``(O, I)`` interpolation matrix applied with one matrix product
   (antialiasing, irregular sizes);
 * *gather*: ``take`` with static indices (nearest modes with irregular sizes).
@@ -273,34 +273,77 @@ def _edge_pad(x, axis, lo, hi):
     return jnp.concatenate(parts, axis=axis)
 
 
-def apply_polyphase(x, axis, idx, w, p, q):
-    """Resamples ``axis`` with a periodic tap rule (see the module docstring)."""
-    in_size = x.shape[axis]
-    out_size = idx.shape[0]
-    lo = max(0, -int(idx.min()))
-    hi = max(0, int(idx.max()) - (in_size - 1))
-    xp = _edge_pad(x, axis, lo, hi)
-    m = out_size // p
+def _phases(x, axis, base, w, q, m0, count):
+    """Interleaves the ``p`` phases ``sum_t w[j, t] x[base[j, t] + (m0 + m) q]``,
+    ``0 <= m < count``, along ``axis`` (``base``/``w``: ``(p, T)``)."""
+    p = base.shape[0]
     phases = []
     for j in range(p):
         acc = None
-        for t in range(idx.shape[1]):
+        for t in range(base.shape[1]):
             wt = None if w is None else float(w[j, t])
             if wt == 0.0:
                 continue
-            start = int(idx[j, t]) + lo
-            tap = lax.slice_in_dim(xp, start, start + (m - 1) * q + 1, q, axis=axis)
+            start = int(base[j, t]) + m0 * q
+            tap = lax.slice_in_dim(x, start, start + (count - 1) * q + 1, q, axis=axis)
             term = tap if wt is None or wt == 1.0 else tap * jnp.asarray(wt, x.dtype)
             acc = term if acc is None else acc + term
         if acc is None:  # every weight is zero (cannot happen for a normalised rule)
-            acc = jnp.zeros_like(lax.slice_in_dim(xp, 0, m, axis=axis))
+            acc = jnp.zeros_like(lax.slice_in_dim(x, 0, count, axis=axis))
         phases.append(acc)
     if p == 1:
         return phases[0]
-    y = jnp.stack(phases, axis=axis + 1)  # [..., M, p, ...]
-    shape = list(x.shape)
-    shape[axis] = out_size
+    y = jnp.stack(phases, axis=axis + 1)  # [..., count, p, ...]
+    shape = list(phases[0].shape)
+    shape[axis] = count * p
     return y.reshape(shape)
+
+
+def _single_output(x, axis, idx, w):
+    """One output position from its taps (indices clamped into the input)."""
+    size = x.shape[axis]
+    weights = {}
+    for t in range(idx.shape[0]):
+        i = min(max(int(idx[t]), 0), size - 1)
+        weights[i] = weights.get(i, 0.0) + (1.0 if w is None else float(w[t]))
+    acc = None
+    for i, wt in weights.items():
+        tap = lax.slice_in_dim(x, i, i + 1, axis=axis)
+        term = tap if w is None or wt == 1.0 else tap * jnp.asarray(wt, x.dtype)
+        acc = term if acc is None else acc + term
+    return acc
+
+
+def apply_polyphase(x, axis, idx, w, p, q):
+    """Resamples ``axis`` with a periodic tap rule (see the module docstring).
+
+    Periods whose taps all fall inside the input are strided slices of ``x``; the
+    few outputs near the edges (whose taps PyTorch clamps) are computed one by one
+    and concatenated, which keeps the whole axis one fused pass (an edge-padded
+    copy of the input would be materialised).
+    """
+    in_size = x.shape[axis]
+    out_size = idx.shape[0]
+    total = out_size // p
+    base = idx[:p]
+    wb = None if w is None else w[:p]
+    m_lo = max(0, max(-(int(b) // q) for b in base.flat))
+    m_hi = min(total - 1, min((in_size - 1 - int(b)) // q for b in base.flat))
+    if m_lo > m_hi:  # tiny input: read an edge-padded copy instead
+        lo = max(0, -int(idx.min()))
+        hi = max(0, int(idx.max()) - (in_size - 1))
+        xp = _edge_pad(x, axis, lo, hi)
+        return _phases(xp, axis, base + lo, wb, q, 0, total)
+    parts = [
+        _single_output(x, axis, idx[o], None if w is None else w[o])
+        for o in range(m_lo * p)
+    ]
+    parts.append(_phases(x, axis, base, wb, q, m_lo, m_hi - m_lo + 1))
+    parts += [
+        _single_output(x, axis, idx[o], None if w is None else w[o])
+        for o in range((m_hi + 1) * p, out_size)
+    ]
+    return parts[0] if len(parts) == 1 else jnp.concatenate(parts, axis=axis)
 
 
 def apply_matrix(x, axis, m):
@@ -467,8 +510,15 @@ def interpolate(
         else jnp.promote_types(x.dtype, jnp.float32)
     )
     y = x.astype(compute)
-    # Shrink first, grow last: the intermediate stays as small as possible.
-    order = sorted(range(n), key=lambda d: outs[d] / in_sizes[d])
+
+    # Shrink first, grow last, so that the intermediate stays small; among equal
+    # ratios, shrink outer axes first and grow the innermost axis first (row copies
+    # of the large array are cheaper than interleaving its contiguous axis).
+    def _order(d):
+        ratio = outs[d] / in_sizes[d]
+        return (ratio, -d if ratio > 1 else d)
+
+    order = sorted(range(n), key=_order)
     for d in order:
         y = _resample_axis(
             y, axes[d], outs[d], factors[d], mode, align_corners, antialias, ft
