@@ -73,8 +73,15 @@ def _class_data(rng, shape=(6, 5), with_ignore=True):
     return x, t, w
 
 
-@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
-def test_regression_losses_match_reference(variant, rng, reduction):
+REDUCTIONS = ("none", "mean", "sum")
+
+
+def _by_reduction(variant, fn, *args):
+    """Runs ``fn(*args, reduction=r)`` for every reduction in one (jitted) call."""
+    return variant(lambda *a: {r: fn(*a, reduction=r) for r in REDUCTIONS})(*args)
+
+
+def test_regression_losses_match_reference(variant, rng):
     x = (rng.standard_normal((3, 7)) * 1.5).astype("float32")
     y = rng.standard_normal((3, 7)).astype("float32")
     cases = [
@@ -85,35 +92,34 @@ def test_regression_losses_match_reference(variant, rng, reduction):
         (F.huber_loss, ref.huber, {"delta": 0.6}),
     ]
     for fn, rfn, kw in cases:
-        got = variant(lambda a, b, fn=fn, kw=kw: fn(a, b, reduction=reduction, **kw))(
-            x, y
+        got = _by_reduction(
+            variant, lambda a, b, fn=fn, kw=kw, **r: fn(a, b, **r, **kw), x, y
         )
-        np.testing.assert_allclose(
-            got, rfn(x, y, reduction, **kw), err_msg=fn.__name__, **TOL
-        )
+        for r in REDUCTIONS:
+            np.testing.assert_allclose(
+                got[r], rfn(x, y, r, **kw), err_msg=fn.__name__, **TOL
+            )
 
 
 @pytest.mark.parametrize("shape", [(6, 5), (2, 5, 3, 2)])
-@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
-def test_class_losses_match_reference(variant, rng, shape, reduction):
+def test_class_losses_match_reference(variant, rng, shape):
     x, t, w = _class_data(rng, shape)
     logp = np.asarray(jax.nn.log_softmax(x, axis=1))
-    got = variant(lambda a: F.nll_loss(a, t, w, reduction=reduction))(logp)
-    np.testing.assert_allclose(got, ref.nll(logp, t, w, reduction=reduction), **TOL)
-    for eps in (0.0, 0.25):
-        got = variant(
-            lambda a, eps=eps: F.cross_entropy(
-                a, t, w, reduction=reduction, label_smoothing=eps
-            )
-        )(x)
-        want = ref.cross_entropy(x, t, w, reduction=reduction, label_smoothing=eps)
-        np.testing.assert_allclose(got, want, **TOL)
     p = np.asarray(jax.nn.softmax(rng.standard_normal(shape), axis=1), np.float32)
-    got = variant(
-        lambda a: F.cross_entropy(a, p, w, reduction=reduction, label_smoothing=0.1)
-    )(x)
-    want = ref.cross_entropy(x, p, w, reduction=reduction, label_smoothing=0.1)
-    np.testing.assert_allclose(got, want, **TOL)
+    got = _by_reduction(variant, lambda a, **r: F.nll_loss(a, t, w, **r), logp)
+    for r in REDUCTIONS:
+        np.testing.assert_allclose(got[r], ref.nll(logp, t, w, reduction=r), **TOL)
+    for target, eps in ((t, 0.0), (t, 0.25), (p, 0.1)):
+        got = _by_reduction(
+            variant,
+            lambda a, target=target, eps=eps, **r: F.cross_entropy(
+                a, target, w, label_smoothing=eps, **r
+            ),
+            x,
+        )
+        for r in REDUCTIONS:
+            want = ref.cross_entropy(x, target, w, reduction=r, label_smoothing=eps)
+            np.testing.assert_allclose(got[r], want, **TOL)
 
 
 def test_ignore_index_is_a_valid_class_still_in_the_softmax(rng):
@@ -129,22 +135,23 @@ def test_ignore_index_is_a_valid_class_still_in_the_softmax(rng):
     np.testing.assert_allclose(got, manual, **TOL)
 
 
-@pytest.mark.parametrize("reduction", ["none", "mean", "sum"])
-def test_binary_losses_match_reference(variant, rng, reduction):
+def test_binary_losses_match_reference(variant, rng):
     p = rng.uniform(0, 1, (4, 5)).astype("float32")
     p[0, :2] = [0.0, 1.0]
     y = (rng.random((4, 5)) > 0.5).astype("float32")
     w = rng.uniform(0.1, 2, (5,)).astype("float32")
-    got = variant(lambda a: F.binary_cross_entropy(a, y, w, reduction=reduction))(p)
-    np.testing.assert_allclose(got, ref.bce(p, y, w, reduction), **TOL)
+    got = _by_reduction(variant, lambda a, **r: F.binary_cross_entropy(a, y, w, **r), p)
+    for r in REDUCTIONS:
+        np.testing.assert_allclose(got[r], ref.bce(p, y, w, r), **TOL)
     x = (rng.standard_normal((4, 5)) * 5).astype("float32")
     pw = rng.uniform(0.5, 3, (5,)).astype("float32")
-    got = variant(
-        lambda a: F.binary_cross_entropy_with_logits(
-            a, y, w, reduction=reduction, pos_weight=pw
-        )
-    )(x)
-    np.testing.assert_allclose(got, ref.bce_with_logits(x, y, w, reduction, pw), **TOL)
+    got = _by_reduction(
+        variant,
+        lambda a, **r: F.binary_cross_entropy_with_logits(a, y, w, pos_weight=pw, **r),
+        x,
+    )
+    for r in REDUCTIONS:
+        np.testing.assert_allclose(got[r], ref.bce_with_logits(x, y, w, r, pw), **TOL)
 
 
 def test_pos_weight_broadcasts_against_trailing_dims(rng):
@@ -177,13 +184,19 @@ def test_gradients_finite_for_extreme_logits():
     x = np.array([[1e4, -1e4, 0.0], [-1e4, 1e4, 1e4]], np.float32)
     t = np.array([1, 0])
     for eps in (0.0, 0.3):
-        g = jax.grad(lambda a, eps=eps: F.cross_entropy(a, t, label_smoothing=eps))(x)
+        g = jax.jit(
+            jax.grad(lambda a, eps=eps: F.cross_entropy(a, t, label_smoothing=eps))
+        )(x)
         assert np.isfinite(np.asarray(g)).all()
-    g = jax.grad(lambda a: F.cross_entropy(a, jax.nn.softmax(x, axis=1)))(x)
+    g = jax.jit(jax.grad(lambda a: F.cross_entropy(a, jax.nn.softmax(x, axis=1))))(x)
     assert np.isfinite(np.asarray(g)).all()
     yb = np.array([[0.0, 1.0, 1.0], [1.0, 0.0, 0.5]], np.float32)
-    g = jax.grad(
-        lambda a: F.binary_cross_entropy_with_logits(a, yb, pos_weight=np.full(3, 2.0))
+    g = jax.jit(
+        jax.grad(
+            lambda a: F.binary_cross_entropy_with_logits(
+                a, yb, pos_weight=np.full(3, 2.0)
+            )
+        )
     )(x)
     assert np.isfinite(np.asarray(g)).all()
     np.testing.assert_allclose(
@@ -199,7 +212,7 @@ def test_all_ignored_mean_is_nan_with_zero_gradient(variant, rng, fn):
     t = np.full(6, -100)
     value = variant(lambda a: fn(a, t, w))(x)
     assert np.isnan(value)  # PyTorch: 0 / 0
-    g = jax.grad(lambda a: fn(a, t, w))(x)
+    g = jax.jit(jax.grad(lambda a: fn(a, t, w)))(x)
     np.testing.assert_array_equal(g, 0.0)
     assert variant(lambda a: fn(a, t, reduction="sum"))(x) == 0.0
 
@@ -220,7 +233,9 @@ def test_check_grads(rng):
 
 def test_vmap_matches_per_sample(rng):
     x, t, w = _class_data(rng, (6, 5), with_ignore=False)
-    per = jax.vmap(lambda a, b: F.cross_entropy(a, b, w, label_smoothing=0.1))(x, t)
+    per = jax.jit(jax.vmap(lambda a, b: F.cross_entropy(a, b, w, label_smoothing=0.1)))(
+        x, t
+    )
     whole = F.cross_entropy(x, t, w, reduction="none", label_smoothing=0.1)
     np.testing.assert_allclose(
         per * w[t], whole, rtol=1e-6, atol=1e-6
