@@ -5,6 +5,9 @@ says otherwise. Pairwise functions map ``(..., N, 4), (..., M, 4) -> (..., N, M)
 with broadcasting leading dims; the losses are elementwise. Every function is pure,
 works under ``jax.jit``, ``jax.vmap`` and ``jax.grad``, and has finite gradients for
 zero-area, identical, touching and far-apart boxes (zero-union IoU is 0, not NaN).
+Pairwise problems above 2**24 pairs run in checkpointed blocks of rows, so that eager
+calls and reverse-mode gradients of, e.g., 10,000 x 10,000 boxes need no N x M
+temporaries beyond a block (under ``jax.jit`` the forward pass never has any).
 """
 
 from convjax._src.boxes import box_area as box_area
