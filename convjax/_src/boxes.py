@@ -250,8 +250,8 @@ def _pairwise_boxes(boxes1, boxes2, fn: str) -> tuple[Array, Array]:
 # Problems with more pairs than this are computed in row blocks of about
 # _BLOCK_PAIRS pairs (lax.map over rematerialized blocks). The forward pass needs
 # no N x M temporaries either way under jit; the blocks bound the memory of eager
-# evaluation and of reverse-mode gradients (e.g. 0.3 GiB instead of 7.5 GiB for
-# the gradient of a 10,000 x 10,000 box_iou).
+# evaluation and of reverse-mode gradients (XLA temporaries for the jitted gradient
+# of a 10,000 x 10,000 box_iou: 0.7 GiB instead of 7.5 GiB; CIoU 1 GiB, not 16).
 _BLOCKED_MIN_PAIRS = 1 << 24
 _BLOCK_PAIRS = 1 << 22
 
