@@ -29,36 +29,67 @@ EXAMPLES = {
 }
 
 
-def _run(script, *args, timeout=300):
+def _command(script, *args):
+    return [sys.executable, str(ROOT / "examples" / f"{script}.py"), *args]
+
+
+def _env():
     env = dict(os.environ, TQDM_DISABLE="1", MPLBACKEND="Agg")
     env.pop("XLA_FLAGS", None)
-    return subprocess.run(
-        [sys.executable, str(ROOT / "examples" / f"{script}.py"), *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return env
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Starts every example at once (they are compile-bound; 2 cores overlap them)."""
+    procs = {}
+    for name in sorted(EXAMPLES):
+        out = tmp_path_factory.mktemp(name)
+        proc = subprocess.Popen(
+            _command(name, "--fast", "--out", str(out)),
+            cwd=ROOT,
+            env=_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        procs[name] = (proc, out)
+    results = {}
+    try:
+        for name, (proc, out) in procs.items():
+            stdout, stderr = proc.communicate(timeout=600)
+            results[name] = (proc.returncode, stdout, stderr, out)
+    finally:
+        for proc, _ in procs.values():
+            if proc.poll() is None:
+                proc.kill()
+    return results
 
 
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
-def test_example_fast_mode(name, tmp_path):
+def test_example_fast_mode(name, runs):
     figures, pattern = EXAMPLES[name]
-    done = _run(name, "--fast", "--out", str(tmp_path))
-    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-4000:]
-    assert re.search(pattern, done.stdout), done.stdout[-2000:]
+    returncode, stdout, stderr, out = runs[name]
+    assert returncode == 0, stdout[-2000:] + stderr[-4000:]
+    assert re.search(pattern, stdout), stdout[-2000:]
     for figure in figures:
-        path = tmp_path / figure
+        path = out / figure
         assert path.exists() and path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", figure
     if name == "sync_batch_norm":  # synchronized data parallel == one device
-        diff = float(re.search(r"loss difference: ([\d.e+-]+)", done.stdout).group(1))
+        diff = float(re.search(r"loss difference: ([\d.e+-]+)", stdout).group(1))
         assert diff < 1e-5
-        assert "4 devices, SyncBatchNorm" in done.stdout
+        assert "4 devices, SyncBatchNorm" in stdout
     if name == "train_digits":
-        assert "DigitsNet summary" in done.stdout  # the model summary comes first
+        assert "DigitsNet summary" in stdout  # the model summary comes first
 
 
 def test_port_pytorch_runs():
-    done = _run("port_pytorch")
+    done = subprocess.run(
+        _command("port_pytorch"),
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr[-4000:]
