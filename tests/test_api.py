@@ -31,7 +31,11 @@ CONTRACT = {
         "avg_pool1d": _AVGPOOL,
         "avg_pool2d": _AVGPOOL + ", divisor_override=None",
         "avg_pool3d": _AVGPOOL + ", divisor_override=None",
-        **{f"adaptive_{k}_pool{n}d": "input, output_size" for k in ("avg", "max") for n in (1, 2, 3)},
+        **{
+            f"adaptive_{k}_pool{n}d": "input, output_size"
+            for k in ("avg", "max")
+            for n in (1, 2, 3)
+        },
         "linear": "input, weight, bias=None",
         "l1_loss": "input, target, reduction='mean'",
         "mse_loss": "input, target, reduction='mean'",
@@ -41,13 +45,13 @@ CONTRACT = {
         "cross_entropy": "input, target, weight=None, ignore_index=-100, reduction='mean', label_smoothing=0.0",
         "binary_cross_entropy": "input, target, weight=None, reduction='mean'",
         "binary_cross_entropy_with_logits": "input, target, weight=None, reduction='mean', pos_weight=None",
-        "relu": "",
-        "relu6": "",
+        "relu": "_",
+        "relu6": "_",
         "leaky_relu": "_, negative_slope=0.01",
         "gelu": "_, approximate='none'",
-        "silu": "",
-        "hardswish": "",
-        "sigmoid": "",
+        "silu": "_",
+        "hardswish": "_",
+        "sigmoid": "_",
         "softmax": "_, dim",
         "log_softmax": "_, dim",
     },
@@ -88,7 +92,7 @@ CONTRACT = {
         "conv_params": "in_channels, out_channels, kernel_size, groups=1, bias=True",
         "conv_macs": "in_channels, out_channels, kernel_size, output_size, groups=1, batch=1",
         "conv_flops": "in_channels, out_channels, kernel_size, output_size, groups=1, batch=1, bias=True",
-        "count_flops": "fn, *args, **kwargs",
+        "count_flops": "fn, /, *args, **kwargs",
         "summary": "module, *args",
     },
     "convjax.interop": {
@@ -100,10 +104,19 @@ CONTRACT = {
 _F32 = jnp.float32
 _MOD_TAIL = "*, data_format=None, impl='auto', dtype=None, param_dtype=_F32, rngs"
 MODULES = {
-    **{f"Conv{n}d": f"in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode='zeros', {_MOD_TAIL}" for n in (1, 2, 3)},
-    **{f"ConvTranspose{n}d": "in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1" for n in (1, 2, 3)},
+    **{
+        f"Conv{n}d": f"in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1, bias=True, padding_mode='zeros', {_MOD_TAIL}"
+        for n in (1, 2, 3)
+    },
+    **{
+        f"ConvTranspose{n}d": "in_channels, out_channels, kernel_size, stride=1, padding=0, output_padding=0, groups=1, bias=True, dilation=1"
+        for n in (1, 2, 3)
+    },
     "SeparableConv2d": "in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, bias=True, depth_multiplier=1",
-    **{f"BatchNorm{n}d": "num_features, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True, *, axis_name=None, data_format=None" for n in (1, 2, 3)},
+    **{
+        f"BatchNorm{n}d": "num_features, eps=1e-05, momentum=0.1, affine=True, track_running_stats=True, *, axis_name=None, data_format=None"
+        for n in (1, 2, 3)
+    },
     "SyncBatchNorm": "num_features",
     "Upsample": "size=None, scale_factor=None, mode='nearest', align_corners=None",
     "PixelShuffle": "upscale_factor",
@@ -111,10 +124,20 @@ MODULES = {
     "Linear": "in_features, out_features, bias=True",
     "Flatten": "start_dim=1, end_dim=-1",
     "ColorJitter": "brightness=0, contrast=0, saturation=0, hue=0, *, per_sample=False",
-    **{f"{k}{n}d": "" for k in ("MaxPool", "AvgPool", "AdaptiveAvgPool", "AdaptiveMaxPool") for n in (1, 2, 3)},
+    **{
+        f"MaxPool{n}d": "kernel_size, stride=None, padding=0, dilation=1, return_indices=False, ceil_mode=False"
+        for n in (1, 2, 3)
+    },
+    "AvgPool1d": "kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True",
+    **{
+        f"AvgPool{n}d": "kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True, divisor_override=None"
+        for n in (2, 3)
+    },
+    **{f"AdaptiveAvgPool{n}d": "output_size" for n in (1, 2, 3)},
+    **{f"AdaptiveMaxPool{n}d": "output_size, return_indices=False" for n in (1, 2, 3)},
     "ReLU": "",
     "ReLU6": "",
-    "Identity": "",
+    "Identity": "*args, **kwargs",
 }
 
 
@@ -124,10 +147,16 @@ def _parse(spec):
     for item in filter(None, (s.strip() for s in spec.split(", "))):
         if item == "*":
             kind = inspect.Parameter.KEYWORD_ONLY
+        elif item == "/":
+            params = [(n, d, inspect.Parameter.POSITIONAL_ONLY) for n, d, _ in params]
         elif item.startswith("**"):
-            params.append((item[2:], inspect.Parameter.empty, inspect.Parameter.VAR_KEYWORD))
+            params.append(
+                (item[2:], inspect.Parameter.empty, inspect.Parameter.VAR_KEYWORD)
+            )
         elif item.startswith("*"):
-            params.append((item[1:], inspect.Parameter.empty, inspect.Parameter.VAR_POSITIONAL))
+            params.append(
+                (item[1:], inspect.Parameter.empty, inspect.Parameter.VAR_POSITIONAL)
+            )
             kind = inspect.Parameter.KEYWORD_ONLY
         elif "=" in item:
             name, default = item.split("=", 1)
@@ -144,10 +173,14 @@ def _check(obj, spec, label):
     for p, (name, default, kind) in zip(actual, expected, strict=False):
         if name != "_":
             assert p.name == name, f"{label}: parameter {p.name!r}, expected {name!r}"
-        assert p.default == default or p.default is default, f"{label}.{p.name}: default {p.default!r}, expected {default!r}"
+        assert p.default == default or p.default is default, (
+            f"{label}.{p.name}: default {p.default!r}, expected {default!r}"
+        )
         assert p.kind == kind, f"{label}.{p.name}: {p.kind}, expected {kind}"
-    extra = actual[len(expected):]
-    assert all(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) or p.default is not p.empty for p in extra), label
+    extra = actual[len(expected) :]
+    P = inspect.Parameter
+    optional = (P.KEYWORD_ONLY, P.VAR_POSITIONAL, P.VAR_KEYWORD)
+    assert all(q.kind in optional or q.default is not P.empty for q in extra), label
 
 
 @pytest.mark.parametrize("module", sorted(CONTRACT))
