@@ -82,6 +82,9 @@ REF_CASES = [
     ((1, 2, 8, 9), (3, 4), "area", None, False),
     ((1, 2, 4, 5, 3), (8, 2, 7), "trilinear", None, False),
     ((1, 2, 4, 5, 3), (3, 10, 6), "nearest", None, False),
+    ((1, 2, 4, 5), (8, 15), "nearest", None, False),  # integer repeats: one broadcast
+    ((1, 2, 4, 5), (8, 5), "nearest-exact", (2.0, 1.0), False),
+    ((1, 2, 4, 5), (8, 10), "nearest", (2.01, 2.0), False),  # O == 2I, scale 1/2.01
 ]
 
 
@@ -155,6 +158,7 @@ def test_pixel_shuffle_matches_reference(variant, rng):
         dict(size=(11, 5), mode="bilinear"),
         dict(scale_factor=0.5, mode="bicubic", antialias=True),
         dict(size=(7, 3), mode="nearest"),
+        dict(scale_factor=2, mode="nearest"),
         dict(size=(4, 4), mode="area"),
     ],
 )

@@ -355,6 +355,34 @@ def apply_matrix(x, axis, m):
     return jnp.moveaxis(y, -1, axis)
 
 
+def _nearest_repeat(x, axes, outs, factors, exact, ft):
+    """Nearest upsampling by integer factors on every axis as one broadcast.
+
+    Returns None unless every axis maps output ``o`` to ``o // r``. A single
+    broadcast-and-reshape writes the output once (one pass per axis would write
+    every intermediate too).
+    """
+    reps = {}
+    for a, o, f in zip(axes, outs, factors, strict=True):
+        size = x.shape[a]
+        idx = nearest_indices(size, o, f, exact, ft)
+        r = o // size
+        if o % size or not np.array_equal(idx, np.arange(o) // r):
+            return None
+        reps[a] = r
+    if all(r == 1 for r in reps.values()):
+        return x
+    expanded, target = [], []
+    for a in range(x.ndim):
+        expanded.append(x.shape[a])
+        target.append(x.shape[a])
+        if a in reps:
+            expanded.append(1)
+            target.append(reps[a])
+    y = jnp.broadcast_to(x.reshape(expanded), target)
+    return y.reshape([x.shape[a] * reps.get(a, 1) for a in range(x.ndim)])
+
+
 def _resample_axis(x, axis, out_size, factor, mode, align_corners, antialias, ft):
     in_size = x.shape[axis]
     if mode in ("nearest", "nearest-exact"):
@@ -504,6 +532,10 @@ def interpolate(
         return adaptive_avg(x, axes, outs)
 
     ft = _opmath(x.dtype)
+    if mode.startswith("nearest"):
+        y = _nearest_repeat(x, axes, outs, factors, mode == "nearest-exact", ft)
+        if y is not None:
+            return y
     compute = (
         x.dtype
         if mode.startswith("nearest")
