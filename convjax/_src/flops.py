@@ -774,8 +774,9 @@ def count_flops(fn: Callable, /, *args, **kwargs) -> FlopReport:
       >>> r.macs, r.total  # 4*8*8 outputs x 3*3*3 taps; FLOPs = 2 x MACs with bias
       (6912, 13824)
 
-    PyTorch parity: fvcore's ``FlopCountAnalysis(...).total()`` equals ``.macs``
-    for convolution/linear networks; XLA's ``cost_analysis()["flops"]`` equals
-    ``FlopCounter(conv_taps="valid")`` plus one FLOP per conv/dot output.
+    PyTorch parity: none in PyTorch itself. fvcore's and thop's conv/linear
+    "FLOPs" are MACs by the same formula (compare with ``.macs``; not tested
+    here, fvcore is not a dependency). XLA's ``cost_analysis()["flops"]`` equals
+    ``FlopCounter(conv_taps="valid")`` plus one FLOP per conv/dot output (tested).
     """
     return FlopCounter()(fn, *args, **kwargs)
