@@ -266,7 +266,7 @@ def test_depthwise_with_stride_and_lhs_dilation():
         _close(got, want)
 
 
-def _spec(groups, cin, cout, kernel, padding=None, lhs=None):
+def _spec(groups, cin, cout, kernel, padding=None, lhs=None, dtype="float32"):
     n = len(kernel)
     return dispatch.ConvSpec(
         num_spatial=n,
@@ -281,7 +281,7 @@ def _spec(groups, cin, cout, kernel, padding=None, lhs=None):
         padding=padding or ((0, 0),) * n,
         lhs_dilation=lhs or (1,) * n,
         rhs_dilation=(1,) * n,
-        dtype="float32",
+        dtype=dtype,
     )
 
 
@@ -296,6 +296,8 @@ def _spec(groups, cin, cout, kernel, padding=None, lhs=None):
         (_spec(1, 8, 4, (1, 1), ((1, 1),) * 2), "xla"),
         (_spec(1, 8, 4, (3, 3)), "xla"),
         (_spec(1, 1, 4, (3, 3)), "xla"),
+        (_spec(4, 4, 4, (3, 3), dtype="complex64"), "xla"),
+        (_spec(2, 2, 2, (3,), dtype="bfloat16"), "depthwise"),
     ],
 )
 def test_auto_rule_table(spec, cpu, monkeypatch):

@@ -8,15 +8,16 @@ This module writes the same convolution as fused elementwise passes:
   one strided slice of the padded input per kernel tap ``t``;
 * input gradient: the same shift-and-add applied to the (stride-dilated, padded)
   output gradient with the flipped kernel, i.e. the transposed depthwise conv;
-* weight gradient: a reduction. Both the padded input and the output gradient are
-  laid out flat in the same padded frame (the gradient embedded at stride ``s``),
-  so that every tap is a contiguous offset into the flat input; one variadic
-  ``lax.reduce`` produces all taps in a single pass over memory.
+* weight gradient: a reduction. The padded input (split into its ``s**n`` stride
+  phases, space-to-depth, when strided) and the output gradient are laid out flat
+  in the same frame, so that every tap is a contiguous offset into the flat input;
+  one variadic ``lax.reduce`` produces up to 13 taps in a single pass over memory.
 
-Everything accumulates in float32, whatever the input dtype. Second derivatives
-work: the weight-gradient reduction has its own VJP (through the slower
-per-tap formulation). Forward-mode autodiff (``jax.jvp``) is not available, as for
-every ``jax.custom_vjp`` function.
+Everything accumulates in float32 (float64 for float64 inputs), whatever the
+input dtype; real floating dtypes only (complex convs stay with ``"xla"``).
+Second derivatives work: the weight-gradient reduction has its own VJP (through
+the slower per-tap formulation). Forward-mode autodiff (``jax.jvp``) is not
+available, as for every ``jax.custom_vjp`` function.
 
 Shape legend: N batch, C channels, A/B channel multipliers on the way in/out,
 S input spatial size, O output spatial size, K kernel size, P padded frame size.
@@ -32,9 +33,15 @@ from jax import lax
 
 from convjax._src import dispatch
 
-_ACC = jnp.float32
-# Taps per variadic reduce (a 7x7 kernel becomes 49 operands otherwise).
-_TAPS_PER_REDUCE = 16
+
+def _acc(*arrays):
+    """Accumulation dtype: float32, or float64 for float64 inputs."""
+    return jnp.promote_types(jnp.result_type(*arrays), jnp.float32)
+
+
+# Taps per variadic reduce: XLA's CPU code for a many-operand reduce slows down
+# past ~13 operands (measured: 5x5 stride 2 best at 13, 3x3 at 9).
+_TAPS_PER_REDUCE = 13
 
 
 def _pad(x, padding, lhs_dilation, lead=3):
@@ -65,7 +72,8 @@ def shift_add(x, w, stride, padding, lhs_dilation, rhs_dilation):
         (p - d * (k - 1) - 1) // s + 1
         for p, k, s, d in zip(frame, ksize, stride, rhs_dilation, strict=True)
     ]
-    wf = w.astype(_ACC)
+    acc_dtype = _acc(x, w)
+    wf = w.astype(acc_dtype)
     acc = None
     for a in range(a_in):
         for tap in np.ndindex(*ksize):
@@ -76,7 +84,8 @@ def shift_add(x, w, stride, padding, lhs_dilation, rhs_dilation):
                 st + s * (o - 1) + 1
                 for st, s, o in zip(start[3:], stride, out, strict=True)
             )
-            sl = lax.slice(xp, start, limit, (1, 1, 1) + tuple(stride)).astype(_ACC)
+            sl = lax.slice(xp, start, limit, (1, 1, 1) + tuple(stride))
+            sl = sl.astype(acc_dtype)
             wt = wf[(slice(None), a, slice(None)) + tap].reshape(
                 (1, c, b_out) + (1,) * n_sp
             )
@@ -106,17 +115,20 @@ def _flat_taps(xr, g, taps):
         (0, f - o, 0) for f, o in zip(frame[1:], out[1:], strict=True)
     ]
     gd = lax.pad(g, jnp.zeros((), g.dtype), gcfg) if len(out) > 1 else g
-    gd = gd.reshape(num, c, 1, b_out, -1)[..., :span].astype(_ACC)
+    acc_dtype = _acc(xr, g)
+    gd = gd.reshape(num, c, 1, b_out, -1)[..., :span].astype(acc_dtype)
     xf = xr.reshape(num, c, a_in, 1, -1)
     offsets = [sum(q * r for q, r in zip(tap, row, strict=True)) for tap in taps]
     results = []
-    for k in range(0, len(offsets), _TAPS_PER_REDUCE):
-        chunk = offsets[k : k + _TAPS_PER_REDUCE]
+    # Even chunks of at most _TAPS_PER_REDUCE taps (27 taps: 3 x 9, not 13+13+1).
+    size = -(-len(offsets) // -(-len(offsets) // _TAPS_PER_REDUCE))
+    for k in range(0, len(offsets), size):
+        chunk = offsets[k : k + size]
         ops = tuple(
-            lax.slice_in_dim(xf, off, off + span, axis=4).astype(_ACC) * gd
+            lax.slice_in_dim(xf, off, off + span, axis=4).astype(acc_dtype) * gd
             for off in chunk
         )
-        zeros = (np.zeros((), np.float32),) * len(ops)
+        zeros = (np.zeros((), acc_dtype),) * len(ops)
         results.extend(lax.reduce(ops, zeros, _add, (0, 4)))
     return results
 
@@ -125,8 +137,9 @@ def weight_grad_fast(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation):
     """``dW[c, a, b, t] = sum_{n, i} x_p[n, c, a, s*i + d*t] * g[n, c, b, i]`` (f32).
 
     ``x_p`` is the padded, ``lhs_dilation``-dilated input. With a stride, ``x_p`` is
-    split into its ``s**n`` phases ``x_p[r::s]`` and tap ``d*t = s*q + r`` reads
-    phase ``r`` at offset ``q``: every phase is a stride-1 problem (no wasted work).
+    split into its ``s**n`` phases ``x_p[r::s]`` (stacked along the first spatial
+    dim) and tap ``d*t = s*q + r`` reads phase ``r`` at offset ``q``: a stride-1
+    problem without wasted work.
     A transposed conv (stride 1, ``lhs_dilation`` > 1) swaps the roles of ``x``
     and ``g`` to avoid multiplying the inserted zeros.
     """
@@ -145,34 +158,53 @@ def weight_grad_fast(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation):
         dw = jnp.flip(dw, tuple(range(3, 3 + n_sp)))
         return jnp.swapaxes(dw, 1, 2)
     xp = _pad(x, padding, lhs_dilation)
-    phases = {}
-    for index, tap in enumerate(np.ndindex(*ksize)):
-        r = tuple(
-            (d * t) % s for d, t, s in zip(rhs_dilation, tap, stride, strict=True)
-        )
-        q = tuple(
-            (d * t) // s for d, t, s in zip(rhs_dilation, tap, stride, strict=True)
-        )
-        phases.setdefault(r, []).append((index, q))
-    results = [None] * math.prod(ksize)
-    for r, taps in phases.items():
-        xr = xp
-        if any(s > 1 for s in stride):
-            xr = lax.slice(xp, (0, 0, 0) + r, xp.shape, (1, 1, 1) + tuple(stride))
-        values = _flat_taps(xr, g, [q for _, q in taps])
-        for (index, _), v in zip(taps, values, strict=True):
-            results[index] = v
-    c, a_in, b_out = x.shape[1], x.shape[2], g.shape[2]
+    num, c, a_in = x.shape[:3]
+    b_out = g.shape[2]
+    taps = [
+        tuple((d * t) // s for d, t, s in zip(rhs_dilation, tap, stride, strict=True))
+        for tap in np.ndindex(*ksize)
+    ]
+    if any(s > 1 for s in stride):
+        # Space-to-depth: the s**n phases x_p[r::s] stacked along the first spatial
+        # dim; tap d*t = s*q + r reads phase r at offset q.
+        frame = [-(-p // s) for p, s in zip(xp.shape[3:], stride, strict=True)]
+        cfg = [(0, 0, 0)] * 3 + [
+            (0, f * s - p, 0)
+            for f, s, p in zip(frame, stride, xp.shape[3:], strict=True)
+        ]
+        xp = lax.pad(xp, jnp.zeros((), xp.dtype), cfg)
+        split = [v for f, s in zip(frame, stride, strict=True) for v in (f, s)]
+        xp = xp.reshape(num, c, a_in, *split)
+        perm = [0, 1, 2]
+        perm += [4 + 2 * i for i in range(n_sp)] + [3 + 2 * i for i in range(n_sp)]
+        xp = xp.transpose(perm).reshape(num, c, a_in, -1, *frame[1:])
+        phase_index = {r: i for i, r in enumerate(np.ndindex(*stride))}
+        taps = [
+            (phase_index[r] * frame[0] + q[0], *q[1:])
+            for q, r in zip(
+                taps,
+                (
+                    tuple(
+                        (d * t) % s
+                        for d, t, s in zip(rhs_dilation, tap, stride, strict=True)
+                    )
+                    for tap in np.ndindex(*ksize)
+                ),
+                strict=True,
+            )
+        ]
+    results = _flat_taps(xp, g, taps)
     return jnp.stack(results, axis=-1).reshape((c, a_in, b_out) + tuple(ksize))
 
 
 def weight_grad_slow(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation):
     """Same as :func:`weight_grad_fast` by autodiff of :func:`shift_add` (reference)."""
-    w0 = jnp.zeros((x.shape[1], x.shape[2], g.shape[2]) + tuple(ksize), _ACC)
+    acc_dtype = _acc(x, g)
+    w0 = jnp.zeros((x.shape[1], x.shape[2], g.shape[2]) + tuple(ksize), acc_dtype)
     _, vjp = jax.vjp(
         lambda w: shift_add(x, w, stride, padding, lhs_dilation, rhs_dilation), w0
     )
-    return vjp(g.astype(_ACC))[0]
+    return vjp(g.astype(acc_dtype))[0]
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4, 5, 6))
@@ -273,7 +305,7 @@ def conv_depthwise(x, w, spec: dispatch.ConvSpec):
 
 
 def supports_depthwise(spec: dispatch.ConvSpec) -> bool:
-    return spec.is_depthwise
+    return spec.is_depthwise and jnp.issubdtype(spec.dtype, jnp.floating)
 
 
 dispatch.register(
