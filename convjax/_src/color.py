@@ -49,6 +49,7 @@ __all__ = [
 _WEIGHTS = (0.2989, 0.587, 0.114)
 _BRIGHTNESS, _CONTRAST, _SATURATION, _HUE = range(4)
 _NAMES = ("brightness", "contrast", "saturation", "hue")
+_PERMUTATIONS = np.array(list(itertools.permutations(range(4))), np.int32)
 
 # --------------------------------------------------------------------------------------
 # Static checks and the working representation.
@@ -103,11 +104,15 @@ def _factor(value, name: str, fn: str, img_ndim: int, *, hue: bool = False):
             raise ValueError(f"`{name}` must be non-negative, got {value!r}.")
         return v
     try:
-        f = jnp.asarray(value)
+        f = None if isinstance(value, bool | str | bytes) else jnp.asarray(value)
     except TypeError:
+        f = None
+    if f is None or not (
+        jnp.issubdtype(f.dtype, jnp.floating) or jnp.issubdtype(f.dtype, jnp.integer)
+    ):
         raise TypeError(
-            f"`{fn}`: `{name}` must be a number or an array, got {value!r}."
-        ) from None
+            f"`{fn}`: `{name}` must be a number or a numeric array, got {value!r}."
+        )
     if f.ndim > img_ndim - 3:
         raise ValueError(
             f"`{fn}`: `{name}` must be a scalar or have a shape that is a prefix of "
@@ -604,19 +609,19 @@ def color_jitter_params(
     factor); the random streams differ.
     """
     ranges = _jitter_ranges(brightness, contrast, saturation, hue)
-    shape = tuple(shape)
-    size = int(np.prod(shape, dtype=np.int64))
-    k_perm, *k_factors = jax.random.split(key, 5)
-    perms = jax.vmap(lambda k: jax.random.permutation(k, 4))(
-        jax.random.split(k_perm, size)
-    )
-    params = {"order": perms.astype(jnp.int32).reshape(shape + (4,))}
-    for name, rng, k in zip(_NAMES, ranges, k_factors, strict=True):
-        params[f"{name}_factor"] = (
-            None
-            if rng is None
-            else jax.random.uniform(k, shape, jnp.float32, minval=rng[0], maxval=rng[1])
-        )
+    shape = tuple(int(n) for n in shape)
+    k_order, k_factors = jax.random.split(key)
+    # A uniform index into the 24 permutations: same law as randperm(4), and far
+    # cheaper to compile than a sort-based shuffle.
+    index = jax.random.randint(k_order, shape, 0, len(_PERMUTATIONS))
+    params = {"order": jnp.asarray(_PERMUTATIONS)[index]}
+    u = jax.random.uniform(k_factors, (4,) + shape, jnp.float32)
+    for i, (name, rng) in enumerate(zip(_NAMES, ranges, strict=True)):
+        if rng is None:
+            params[f"{name}_factor"] = None
+        else:
+            lo, hi = np.float32(rng[0]), np.float32(rng[1])
+            params[f"{name}_factor"] = jnp.clip(u[i] * (hi - lo) + lo, lo, hi)
     return params
 
 
@@ -668,68 +673,61 @@ def _positions(order, enabled):
     return {e: jnp.sum(jnp.where(order == e, steps, 0), axis=-1) for e in enabled}
 
 
-def _chain_switch(x, order, enabled, factors, is_int, bound):
-    """One shared order: ``lax.switch`` over the orders of the enabled ops."""
-    candidates = list(itertools.permutations(enabled))
-    pos = _positions(order, enabled)
-    index = 0
-    for j, cand in enumerate(candidates):
-        match = True
-        for a, b in itertools.pairwise(cand):
-            match = match & (pos[a] < pos[b])
-        index = index + j * match.astype(jnp.int32)
-
-    def branch(cand):
-        def run(x):
-            for op in cand:
-                x = _apply_op(op, x, factors[op], is_int, bound)
-            return x
-
-        return run
-
-    return lax.switch(index, [branch(c) for c in candidates], x)
-
-
 def _chain_select(x, order, enabled, factors, is_int, bound):
-    """One order per image: a static loop over steps, selecting each image's op."""
+    """Data-dependent order without control flow: a fixed sequence of slots.
+
+    The enabled brightness/contrast/saturation ops (``k`` of them) run in ``k``
+    blend slots before the hue slot and ``k`` after it; every slot selects its op
+    (or the identity) from the order, per image when ``order`` is batched. Hue is
+    computed once, and every blend op has the same form
+    ``clamp(f * x + (1 - f) * other)`` with ``other`` 0, the image's mean gray or
+    the gray pixel, so a slot costs one fused blend.
+    """
     pos = _positions(order, enabled)
+    zero = jnp.zeros_like(pos[enabled[0]])
     rank = {
-        e: sum(
-            ((pos[o] < pos[e]).astype(jnp.int32) for o in enabled if o != e),
-            jnp.zeros_like(pos[e]),
-        )
+        e: sum(((pos[o] < pos[e]).astype(jnp.int32) for o in enabled if o != e), zero)
         for e in enabled
     }
-    lead = order.ndim - 1
-    expand = (1,) * (x.ndim - lead)
+    expand = (1,) * (x.ndim - (order.ndim - 1))
 
     def per_image(a):
         return a.reshape(a.shape + expand)
 
-    def full(f):
-        f = f if isinstance(f, float) else f
-        return jnp.broadcast_to(jnp.asarray(f, x.dtype), x.shape[:lead] + expand)
-
     blend_ops = [e for e in enabled if e != _HUE]
-    for t in range(len(enabled)):
-        is_op = {e: per_image(rank[e] == t) for e in enabled}
-        y = x
-        if blend_ops:
-            f = full(1.0)
-            for e in blend_ops:
-                f = jnp.where(is_op[e], full(factors[e]), f)
-            other = jnp.zeros((), x.dtype)
-            if _SATURATION in blend_ops:
-                other = jnp.where(
-                    is_op[_SATURATION], _degenerate_gray(x, is_int), other
-                )
-            if _CONTRAST in blend_ops:
-                g = _degenerate_gray(x, is_int) if x.shape[-3] == 3 else x
+    has_hue = _HUE in enabled
+    gray_ops = [e for e in blend_ops if e != _BRIGHTNESS]
+    one = jnp.ones((), x.dtype)
+
+    def slot(x, target):
+        """Applies the blend op whose rank is ``target`` (identity if none)."""
+        is_op = {e: per_image(rank[e] == target) for e in blend_ops}
+        f = one
+        for e in blend_ops:
+            f = jnp.where(is_op[e], factors[e], f)
+        other = jnp.zeros((), x.dtype)
+        if gray_ops:
+            g = _degenerate_gray(x, is_int) if x.shape[-3] == 3 else x
+            if _SATURATION in gray_ops:
+                other = jnp.where(is_op[_SATURATION], g, other)
+            if _CONTRAST in gray_ops:
                 other = jnp.where(is_op[_CONTRAST], _image_mean(g), other)
-            y = _finish_int(_blend_raw(x, other, f, 1 - f, is_int), is_int, bound)
-        if _HUE in enabled:
-            y = jnp.where(is_op[_HUE], _hue(x, factors[_HUE], is_int), y)
-        x = y
+        y = _finish_int(_blend_raw(x, other, f, 1 - f, is_int), is_int, bound)
+        active = is_op[blend_ops[0]]
+        for e in blend_ops[1:]:
+            active = active | is_op[e]
+        return jnp.where(active, y, x)
+
+    if not has_hue:
+        for t in range(len(blend_ops)):
+            x = slot(x, t)
+        return x
+    j = rank[_HUE]  # number of blend ops before hue
+    for t in range(len(blend_ops)):
+        x = slot(x, jnp.where(t < j, t, -1))
+    x = _hue(x, factors[_HUE], is_int)
+    for t in range(len(blend_ops)):
+        x = slot(x, j + 1 + t)
     return x
 
 
@@ -793,8 +791,6 @@ def apply_color_jitter(
         for op in static:
             if op in enabled:
                 w = _apply_op(op, w, factors[op], is_int, bound)
-    elif order.ndim == 1:
-        w = _chain_switch(w, order, enabled, factors, is_int, bound)
     else:
         w = _chain_select(w, order, enabled, factors, is_int, bound)
     return w.astype(x.dtype)
