@@ -42,6 +42,7 @@ _MODES = (
 )
 _MODE_RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 _MAX_PERIOD = 16  # longest polyphase period; longer ones use the dense matrix
+_MAX_GEMM_SIZE = 1024  # contiguous-axis upsampling: GEMM up to this input size
 _HIGHEST = lax.Precision.HIGHEST
 
 # --------------------------------------------------------------------------------------
@@ -409,7 +410,11 @@ def _resample_axis(x, axis, out_size, factor, mode, align_corners, antialias, ft
     ):
         return x
     period = find_period(idx, w)
-    if period is not None:
+    # Upsampling the contiguous (last) axis interleaves phases element by element,
+    # which XLA's CPU loops do slowly; there one GEMM with the (O, I) matrix is
+    # faster (measured: bilinear/bicubic x2 on 56x56) while I stays moderate.
+    gemm = axis == x.ndim - 1 and in_size <= _MAX_GEMM_SIZE
+    if period is not None and (period[0] == 1 or not gemm):
         return apply_polyphase(x, axis, idx, w, *period)
     return apply_matrix(x, axis, taps_to_matrix(idx, w, in_size))
 
@@ -543,12 +548,15 @@ def interpolate(
     )
     y = x.astype(compute)
 
-    # Shrink first, grow last, so that the intermediate stays small; among equal
-    # ratios, shrink outer axes first and grow the innermost axis first (row copies
-    # of the large array are cheaper than interleaving its contiguous axis).
+    # Shrink first, grow last, so that the intermediate stays small. Among equal
+    # growing ratios, linear grows the contiguous axis first (a GEMM on the small
+    # array; the outer axis then costs two row reads per output row) and cubic
+    # grows it last (four row reads per output row are better spent on the small
+    # array). Measured on (16, 64, 56, 56) x2.
     def _order(d):
         ratio = outs[d] / in_sizes[d]
-        return (ratio, -d if ratio > 1 else d)
+        inner_first = ratio > 1 and mode != "bicubic"
+        return (ratio, -d if inner_first else d)
 
     order = sorted(range(n), key=_order)
     for d in order:
