@@ -1,6 +1,8 @@
 """count_flops: exact conv/matmul counts, scopes, control flow, backward, XLA cross-check."""
 
+import json
 import math
+from pathlib import Path
 
 import jax
 import jax.numpy as jnp
@@ -69,6 +71,35 @@ def test_convjax_kernels_are_counted_as_convolutions():
         assert actual.total > 0
     with pytest.raises(ValueError, match="`conv_impl`"):
         FlopCounter(conv_impl="fast")
+
+
+GOLDEN = json.loads(
+    str(np.load(Path(__file__).with_name("golden") / "flops.npz")["cases"])
+)
+
+
+@pytest.mark.parametrize("case", sorted(GOLDEN))
+def test_matches_torch_flop_counter(case):
+    """PyTorch's FlopCounterMode: 2 FLOPs per MAC, forward and forward+backward.
+
+    Its weight-gradient count ignores ``groups`` (``groups`` times too high);
+    that is the only difference, and it is checked exactly.
+    """
+    c = GOLDEN[case]
+    transposed = c["fn"].startswith("conv_transpose")
+    groups = c["kwargs"].get("groups", 1)
+    out_ch = c["weight"][1] * groups if transposed else c["weight"][0]
+    args = [jax.ShapeDtypeStruct(tuple(c["input"]), jnp.float32)]
+    args.append(jax.ShapeDtypeStruct(tuple(c["weight"]), jnp.float32))
+    if c["bias"]:
+        args.append(jax.ShapeDtypeStruct((out_ch,), jnp.float32))
+    fn = getattr(F, c["fn"])
+    f = lambda *a: fn(*a, **c["kwargs"])  # noqa: E731
+    fwd = FlopCounter(elementwise=False)(f, *args)
+    both = FlopCounter(elementwise=False, backward=True)(f, *args)
+    assert 2 * fwd.macs == c["forward"]
+    assert both.macs == 3 * fwd.macs
+    assert 2 * both.macs + (groups - 1) * c["forward"] == c["total"]
 
 
 def test_linear_and_batched_matmul():

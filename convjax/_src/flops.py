@@ -14,17 +14,24 @@ Counting conventions (one MAC = one multiply + one add):
   bias costs exactly ``2 * MACs`` FLOPs and one without ``2 * MACs - outputs``:
   the numbers of :func:`convjax.analysis.conv_flops`. fvcore, thop and ptflops
   call MACs "FLOPs"; XLA's ``cost_analysis()`` counts ``2 * MACs`` per conv/dot.
-* Convolution taps (``conv_taps="dense"``, the default): a convolution costs
-  ``(C_in / groups) * prod(kernel)`` MACs per output element, taps that land in the
-  zero padding included -- PyTorch's, fvcore's and ``conv_macs``' convention. In a
-  spatial dim with ``lhs_dilation > 1`` (how a strided transposed convolution, and
-  the input gradient of a strided convolution, lower) the zeros inserted between
-  input elements are not counted: every input element meets every kernel tap once,
-  so a transposed convolution costs exactly what the convolution it transposes
-  costs (PyTorch's/fvcore's ConvTranspose convention). ``conv_taps="valid"``
-  counts only taps that land on a real input element (no padding, no inserted
-  zeros); this is XLA's rule, so its conv/dot FLOPs equal ``cost_analysis()``'s
-  minus one FLOP per output (XLA counts an add for the first product too).
+* Convolution taps (``conv_taps="dense"``, the default) follow PyTorch's own
+  counter (``torch.utils.flop_counter.FlopCounterMode``, checked against it in the
+  tests): a convolution costs ``(C_in / groups) * prod(kernel)`` MACs per output
+  element, taps in the zero padding included (fvcore's and ``conv_macs``'
+  convention too); a transposed convolution (convjax's ``conv_transpose*d``, and
+  any conv with ``lhs_dilation > 1`` in that dim) costs input size x kernel:
+  every input element meets every tap once, the zeros inserted between input
+  elements are not counted; in the backward pass (``backward=True``) each
+  gradient convolution costs what its forward convolution costs, so a conv's
+  backward is 2x its forward (one input- and one weight-gradient conv). The
+  backward rule reads sizes off the gradient conv and assumes, per spatial dim,
+  a kernel no larger than the feature maps and padding no more than "same".
+  PyTorch's counter ignores ``groups`` in weight gradients (it counts them
+  ``groups`` times too high); convjax does not.
+  ``conv_taps="valid"`` counts only taps that land on a real input element (no
+  padding, no inserted zeros), exactly, in any direction; this is XLA's rule, so
+  its conv/dot FLOPs equal ``cost_analysis()``'s minus one FLOP per output (XLA
+  counts an add for the first product too).
 * convjax convolutions are counted as the convolution they compute: while tracing,
   every ``impl`` (``"depthwise"``, ``"grouped"``, ``"pointwise"`` are chosen by
   ``impl="auto"`` on CPU and lower to shift-and-add or matmuls) is routed to
@@ -159,8 +166,15 @@ def _valid_taps(out_size, kernel, stride, pad_lo, lhs_dil, rhs_dil, in_size):
     return taps, sum(hit)
 
 
-def conv_cost(eqn, conv_taps: ConvTaps = "dense") -> tuple[int, int]:
-    """``(macs, flops)`` of one ``conv_general_dilated`` equation."""
+def conv_cost(
+    eqn, conv_taps: ConvTaps = "dense", *, transposed=False, backward=False
+) -> tuple[int, int]:
+    """``(macs, flops)`` of one ``conv_general_dilated`` equation.
+
+    ``transposed``: the equation implements a transposed convolution (convjax
+    marks its ``conv_transpose*d``). ``backward``: it is part of a transpose
+    (gradient) computation. Both only matter for ``conv_taps="dense"``.
+    """
     lhs, rhs = (v.aval.shape for v in eqn.invars[:2])
     out = eqn.outvars[0].aval.shape
     p = eqn.params
@@ -186,8 +200,19 @@ def conv_cost(eqn, conv_taps: ConvTaps = "dense") -> tuple[int, int]:
                 p["rhs_dilation"][i],
                 in_size,
             )
+        elif backward:
+            # A gradient conv costs what the forward conv costs (PyTorch's
+            # FlopCounterMode): kernel size x the smaller feature-map size. Of the
+            # three sizes here (input/output gradient, kernel or weight gradient,
+            # activation) that is the smallest times the middle one.
+            small, middle, _ = sorted((in_size, kernel, out_size))
+            t = small * middle
+            h = out_size
+        elif transposed or lhs_dil > 1:
+            t = kernel * in_size  # every input element meets every tap once
+            h = out_size
         else:
-            t = kernel * (out_size if lhs_dil == 1 else in_size)
+            t = kernel * out_size
             h = out_size
         taps *= t
         macs_outputs *= h
@@ -244,16 +269,23 @@ def _other_cost(eqn) -> int | None:
 # The jaxpr walk.
 
 
-def _scope_names(name_stack) -> tuple[tuple[str, ...], bool]:
-    """(scope names, whether a ``transpose`` transform is on the stack)."""
-    scopes, backward = [], False
+# Named scope put around convjax's transposed convolutions while counting.
+_TRANSPOSED = "convjax:conv_transpose"
+
+
+def _scope_names(name_stack) -> tuple[tuple[str, ...], bool, bool]:
+    """(scope names, ``transpose`` transform on the stack, transposed-conv marker)."""
+    scopes, backward, transposed = [], False, False
     for entry in getattr(name_stack, "stack", ()):
         kind = type(entry).__name__
         if kind == "Scope":
-            scopes.extend(entry.name.split("/"))
+            if entry.name == _TRANSPOSED:
+                transposed = True
+            else:
+                scopes.extend(entry.name.split("/"))
         elif kind == "Transform" and entry.name == "transpose":
             backward = True
-    return tuple(scopes), backward
+    return tuple(scopes), backward, transposed
 
 
 def _subjaxprs(value) -> Iterator[Any]:
@@ -311,22 +343,25 @@ class _Tally:
         self.macs += other.macs * times
         self.notes.extend(n for n in other.notes if n not in self.notes)
 
-    def walk(self, jaxpr, prefix=(), starts=(0,), backward=False, times=1):
+    def walk(
+        self, jaxpr, prefix=(), starts=(0,), backward=False, times=1, transposed=False
+    ):
         for eqn in jaxpr.eqns:
-            scopes, bwd = _scope_names(eqn.source_info.name_stack)
+            scopes, bwd, tconv = _scope_names(eqn.source_info.name_stack)
             full = prefix + scopes
             bwd = bwd or backward
+            tconv = tconv or transposed
             name = eqn.primitive.name
             params = eqn.params
             inner_starts = (*starts, len(full))
             if name == "scan":
                 sub = _Tally(self.conv_taps, self.elementwise)
-                sub.walk(params["jaxpr"].jaxpr, full, inner_starts, bwd)
+                sub.walk(params["jaxpr"].jaxpr, full, inner_starts, bwd, 1, tconv)
                 self.merge(sub, times * int(params["length"]))
             elif name == "while":
                 sub = _Tally(self.conv_taps, self.elementwise)
-                sub.walk(params["cond_jaxpr"].jaxpr, full, inner_starts, bwd)
-                sub.walk(params["body_jaxpr"].jaxpr, full, inner_starts, bwd)
+                sub.walk(params["cond_jaxpr"].jaxpr, full, inner_starts, bwd, 1, tconv)
+                sub.walk(params["body_jaxpr"].jaxpr, full, inner_starts, bwd, 1, tconv)
                 if sub.total():
                     note = "`while` loop counted for one iteration (trip count unknown)"
                     if note not in self.notes:
@@ -336,7 +371,7 @@ class _Tally:
                 subs = []
                 for branch in params["branches"]:
                     sub = _Tally(self.conv_taps, self.elementwise)
-                    sub.walk(branch.jaxpr, full, inner_starts, bwd)
+                    sub.walk(branch.jaxpr, full, inner_starts, bwd, 1, tconv)
                     subs.append(sub)
                 if len({s.total() for s in subs}) > 1:
                     note = "`cond` counted as its most expensive branch"
@@ -352,11 +387,13 @@ class _Tally:
                     math.prod(int(dict(mesh.shape)[a]) for a in axes) if axes else 1
                 )
                 sub = _Tally(self.conv_taps, self.elementwise)
-                sub.walk(params["jaxpr"], full, inner_starts, bwd)
+                sub.walk(params["jaxpr"], full, inner_starts, bwd, 1, tconv)
                 self.merge(sub, times * devices)  # the body runs once per device
             elif name in (_CONV, _DOT):
                 if name == _CONV:
-                    macs, flops = conv_cost(eqn, self.conv_taps)
+                    macs, flops = conv_cost(
+                        eqn, self.conv_taps, transposed=tconv, backward=bwd
+                    )
                 else:
                     macs, flops = dot_cost(eqn)
                 self.add(name, (full, starts), bwd, macs * times, flops * times)
@@ -364,7 +401,7 @@ class _Tally:
                 subs = [j for v in params.values() for j in _subjaxprs(v)]
                 if subs:
                     for sub_jaxpr in subs:
-                        self.walk(sub_jaxpr, full, inner_starts, bwd, times)
+                        self.walk(sub_jaxpr, full, inner_starts, bwd, times, tconv)
                     continue
                 flops = _other_cost(eqn)
                 if flops is None:
@@ -436,17 +473,36 @@ class _ReferenceConvs:
         from convjax._src import dispatch
 
         self.saved = dict(dispatch.IMPLEMENTATIONS)
+        self.saved_choose = dispatch.choose
         for name, impl in self.saved.items():
             dispatch.IMPLEMENTATIONS[name] = dataclasses.replace(
                 impl, kernel=dispatch.conv_xla
             )
+        original = dispatch.choose
+
+        def choose(impl, spec, fn):
+            chosen = original(impl, spec, fn)  # same validation and errors
+            if isinstance(fn, str) and fn.startswith("conv_transpose"):
+                return dataclasses.replace(chosen, kernel=_marked_conv_xla)
+            return chosen
+
+        dispatch.choose = choose
         return self
 
     def __exit__(self, *exc):
         from convjax._src import dispatch
 
+        dispatch.choose = self.saved_choose
         dispatch.IMPLEMENTATIONS.clear()
         dispatch.IMPLEMENTATIONS.update(self.saved)
+
+
+def _marked_conv_xla(x, w, spec):
+    """``impl="xla"`` inside a scope that marks a transposed convolution."""
+    from convjax._src import dispatch
+
+    with jax.named_scope(_TRANSPOSED):
+        return dispatch.conv_xla(x, w, spec)
 
 
 def _scoped_call(original: Callable) -> Callable:
@@ -462,7 +518,7 @@ def _scoped_call(original: Callable) -> Callable:
         path = ctx.paths[id(self)]
         outer = ()
         if _current_name_stack is not None:
-            outer, _ = _scope_names(_current_name_stack())
+            outer = _scope_names(_current_name_stack())[0]
         # Scope name: the path relative to the innermost module call that owns this
         # module (``features/0`` when the ``features`` list itself is never called).
         parent = ctx.paths.get(id(ctx.stack[-1]), ()) if ctx.stack else ()
