@@ -830,9 +830,12 @@ def count_flops(fn: Callable, /, *args, **kwargs) -> FlopReport:
       >>> r.macs, r.total  # 4*8*8 outputs x 3*3*3 taps; FLOPs = 2 x MACs with bias
       (6912, 13824)
 
-    PyTorch parity: none in PyTorch itself. fvcore's and thop's conv/linear
-    "FLOPs" are MACs by the same formula (compare with ``.macs``; not tested
-    here, fvcore is not a dependency). XLA's ``cost_analysis()["flops"]`` equals
-    ``FlopCounter(conv_taps="valid")`` plus one FLOP per conv/dot output (tested).
+    PyTorch parity: ``torch.utils.flop_counter.FlopCounterMode`` reports
+    ``2 * report.macs`` (it counts only convs and matmuls, 2 per MAC), forward and
+    with ``FlopCounter(backward=True)`` -- except that PyTorch counts the weight
+    gradient of a grouped conv ``groups`` times too high (tested against PyTorch
+    2.13). fvcore's and thop's "FLOPs" are MACs. XLA's
+    ``cost_analysis()["flops"]`` equals ``FlopCounter(conv_taps="valid")`` plus one
+    FLOP per conv/dot output (tested).
     """
     return FlopCounter()(fn, *args, **kwargs)
