@@ -156,6 +156,15 @@ def test_cli_prints_summary():
     assert "layers.3.depthwise" in done.stdout
     assert "[1, 4, 32, 32]" in done.stdout
     assert "Forward + backward FLOPs:" in done.stdout
+    cls = subprocess.run(  # a Module class taking `rngs` works as the factory
+        [*cmd[:3], "tests/test_summary.py:FlaxNet", "--input", "1,6,6,3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert cls.returncode == 0, cls.stderr
+    assert "block.conv" in cls.stdout and "[1, 4, 4, 8]" in cls.stdout
     bad = subprocess.run(
         [*cmd[:3], "tests.test_summary", "--input", "1,3"],
         cwd=ROOT,

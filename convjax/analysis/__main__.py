@@ -36,9 +36,14 @@ def _load(spec: str):
     else:
         if "" not in sys.path:
             sys.path.insert(0, "")
-        mod = importlib.import_module(module_name)
+        try:
+            mod = importlib.import_module(module_name)
+        except ImportError as e:
+            raise SystemExit(f"error: cannot import {module_name!r}: {e}") from None
     obj = mod
     for part in attr.split("."):
+        if not hasattr(obj, part):
+            raise SystemExit(f"error: {module_name!r} has no attribute {attr!r}")
         obj = getattr(obj, part)
     return obj
 
@@ -98,7 +103,8 @@ def main(argv=None) -> int:
         model = obj
     elif callable(obj):
         try:
-            params = inspect.signature(obj).parameters
+            target = obj.__init__ if isinstance(obj, type) else obj
+            params = inspect.signature(target).parameters
         except (TypeError, ValueError):
             params = {}
         if "rngs" in params and "rngs" not in kwargs:
