@@ -730,9 +730,13 @@ class FlopCounter:
     Examples:
       >>> import jax.numpy as jnp
       >>> f = lambda x, w: jnp.tanh(x @ w)
-      >>> r = FlopCounter(backward=True)(f, jnp.ones((4, 8)), jnp.ones((8, 3)))
-      >>> r.forward, r.backward > 2 * 4 * 8 * 3
-      (204, True)
+      >>> x, w = jnp.ones((4, 8)), jnp.ones((8, 3))
+      >>> count_flops(f, x, w).total  # 12 outputs x (8 mul + 7 add) + 12 tanh
+      192
+      >>> FlopCounter(backward=True)(f, x, w).macs  # x @ w, dy @ w.T, x.T @ dy
+      288
+      >>> FlopCounter(elementwise=False)(f, x, w).total
+      180
     """
 
     def __init__(
