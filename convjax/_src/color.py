@@ -248,10 +248,12 @@ def _rgb_to_hsv_planes(r, g, b):
     one = jnp.ones_like(maxc)
     s = crange / jnp.where(eqc, one, maxc)
     safe = jnp.where(eqc, one, crange)
-    rc, gc, bc = (maxc - r) / safe, (maxc - g) / safe, (maxc - b) / safe
-    h = jnp.where(
-        max_is_r, bc - gc, jnp.where(max_is_g, (rc + 2.0) - bc, (gc + 4.0) - rc)
-    )
+    # torchvision's h is bc - gc, (rc + 2) - bc or (gc + 4) - rc with
+    # xc = (maxc - x) / range: pick the two numerators first, divide twice (not 3x).
+    n1 = jnp.where(max_is_r, maxc - b, jnp.where(max_is_g, maxc - r, maxc - g))
+    n2 = jnp.where(max_is_r, maxc - g, jnp.where(max_is_g, maxc - b, maxc - r))
+    offset = jnp.where(max_is_r, 0.0, jnp.where(max_is_g, 2.0, 4.0)).astype(r.dtype)
+    h = (n1 / safe + offset) - n2 / safe
     h = jnp.fmod(h * maxc.dtype.type(1.0 / 6.0) + 1.0, 1.0)
     return h, s, maxc
 
