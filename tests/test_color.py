@@ -218,6 +218,11 @@ def test_gradients_vs_finite_differences():
 # ColorJitter: application with fixed parameters.
 
 
+def kw(factors):
+    """The four factors as apply_color_jitter's keyword arguments."""
+    return dict(zip(NAMES, factors, strict=True))
+
+
 def golden_jitter_args(j):
     order = tuple(int(o) for o in G["jitter_order"][j])
     factors = [None if np.isnan(v) else float(v) for v in G["jitter_factors"][j]]
@@ -233,16 +238,16 @@ def test_apply_color_jitter_vs_torchvision(j):
     for kind in KINDS:
         x = G[f"in_{kind}"]
         want = G[f"jitter_{kind}_{j}"]
-        assert_image(I.apply_color_jitter(x, order, *factors), want)
+        assert_image(I.apply_color_jitter(x, order, **kw(factors)), want)
         if kind in ("float", "uint8"):
             # Traced order and factors (the select path), shared by the batch.
             fs = [None if f is None else jnp.float32(f) for f in factors]
-            assert_image(_traced_jitter(x, jnp.asarray(order), *fs), want)
+            assert_image(_traced_jitter(x, jnp.asarray(order), **kw(fs)), want)
         if j == 0 and kind in ("float", "uint8"):  # ... and one order per image.
             b = x.shape[0]
             fs = [jnp.full((b,), f, jnp.float32) for f in factors]
             orders = jnp.tile(jnp.asarray(order), (b, 1))
-            assert_image(_traced_jitter(x, orders, *fs), want)
+            assert_image(_traced_jitter(x, orders, **kw(fs)), want)
         if kind in ("float", "gray_float"):  # in range, float (see assert_image)
             np.testing.assert_allclose(want, ref.color_jitter(x, order, factors), **TOL)
 
@@ -259,18 +264,20 @@ def test_every_order_per_image(images):
         rng.uniform(-0.5, 0.5, 24).astype(np.float32),
     ]
     x = np.concatenate([images["float"]] * 12)  # 24 images
-    got = _traced_jitter(x, jnp.asarray(orders), *factors)
+    got = _traced_jitter(x, jnp.asarray(orders), **kw(factors))
     for i in range(24):
         fs = [float(f[i]) for f in factors]
         want = ref.color_jitter(x[i], orders[i], fs)
         np.testing.assert_allclose(got[i], want, **TOL)
     u8 = images["uint8"][:1]
-    got = _traced_jitter(np.concatenate([u8] * 24), jnp.asarray(orders), *factors)
+    got = _traced_jitter(np.concatenate([u8] * 24), jnp.asarray(orders), **kw(factors))
     for i in range(24):
         fs = [jnp.float32(f[i]) for f in factors]
-        np.testing.assert_array_equal(got[i], _traced_jitter(u8, orders[i], *fs)[0])
+        np.testing.assert_array_equal(
+            got[i], _traced_jitter(u8, orders[i], **kw(fs))[0]
+        )
     # Brightness and hue disabled: only the contrast/saturation order matters.
-    got = _traced_jitter(x, jnp.asarray(orders), None, *factors[1:3])
+    got = _traced_jitter(x, jnp.asarray(orders), **kw([None, *factors[1:3], None]))
     for i in range(24):
         fs = [None, float(factors[1][i]), float(factors[2][i]), None]
         np.testing.assert_allclose(got[i], ref.color_jitter(x[i], orders[i], fs), **TOL)
@@ -295,7 +302,7 @@ def test_disabled_ops_are_skipped():
 def test_one_channel_jitter():
     x = G["in_gray_float"]
     order = (3, 2, 1, 0)
-    got = I.apply_color_jitter(x, jnp.asarray(order), 1.2, 0.7, 0.1, 0.4)
+    got = I.apply_color_jitter(x, jnp.asarray(order), **kw([1.2, 0.7, 0.1, 0.4]))
     want = I.adjust_brightness(I.adjust_contrast(x, 0.7), 1.2)
     np.testing.assert_allclose(got, want, **TOL)
 
@@ -453,14 +460,28 @@ def test_per_sample(images):
             TypeError,
             "`per_sample`",
         ),
-        (lambda x: I.apply_color_jitter(x, (0, 1, 2, 2), 1.0), ValueError, "`order`"),
-        (lambda x: I.apply_color_jitter(x, (0, 1, 2), 1.0), ValueError, "`order`"),
         (
-            lambda x: I.apply_color_jitter(x, jnp.zeros((3, 4), jnp.int32), 1.0),
+            lambda x: I.apply_color_jitter(x, (0, 1, 2, 2), brightness_factor=1.0),
             ValueError,
             "`order`",
         ),
-        (lambda x: I.apply_color_jitter(x, jnp.zeros(4), 1.0), TypeError, "`order`"),
+        (
+            lambda x: I.apply_color_jitter(x, (0, 1, 2), brightness_factor=1.0),
+            ValueError,
+            "`order`",
+        ),
+        (
+            lambda x: I.apply_color_jitter(
+                x, jnp.zeros((3, 4), jnp.int32), brightness_factor=1.0
+            ),
+            ValueError,
+            "`order`",
+        ),
+        (
+            lambda x: I.apply_color_jitter(x, jnp.zeros(4), brightness_factor=1.0),
+            TypeError,
+            "`order`",
+        ),
         (
             lambda x: I.apply_color_jitter(x, (0, 1, 2, 3), hue_factor=0.7),
             ValueError,

@@ -736,6 +736,7 @@ def _chain_select(x, order, enabled, factors, is_int, bound):
 def apply_color_jitter(
     img: ArrayLike,
     order,
+    *,
     brightness_factor=None,
     contrast_factor=None,
     saturation_factor=None,
