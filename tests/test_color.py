@@ -418,6 +418,7 @@ def test_per_sample(images):
         (lambda x: I.adjust_hue(x, "a"), TypeError, "`hue_factor`"),
         (lambda x: I.adjust_brightness(x, True), TypeError, "`brightness_factor`"),
         (lambda x: I.adjust_brightness(x, jnp.ones((2, 3, 1))), ValueError, "prefix"),
+        (lambda x: I.adjust_hue(x, jnp.zeros(3)), ValueError, "prefix"),
         (lambda x: I.adjust_brightness(x[0, 0], 1.0), ValueError, "at least 3 dims"),
         (lambda x: I.adjust_hue(x.astype(np.int32), 0.1), TypeError, "uint8"),
         (lambda x: I.adjust_saturation(x[:, :2], 0.5), TypeError, "1 or 3 channels"),
