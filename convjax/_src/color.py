@@ -791,6 +791,12 @@ def apply_color_jitter(
     enabled = [op for op in range(4) if factors[op] is not None]
     if x.shape[-3] == 1:  # saturation and hue are exact identities on one channel
         enabled = [op for op in enabled if op in (_BRIGHTNESS, _CONTRAST)]
+    if isinstance(order, tuple) and any(
+        not isinstance(factors[e], float) for e in enabled
+    ):
+        # Measured on XLA:CPU: the op-by-op chain with *traced* factors compiles to
+        # code ~2.5x slower than the select chain given a constant order (same numbers).
+        order = jnp.asarray(order, jnp.int32)
     if isinstance(order, tuple) or len(enabled) <= 1:
         static = order if isinstance(order, tuple) else enabled
         for op in static:
