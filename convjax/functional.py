@@ -3,18 +3,6 @@
 Every function is pure and works under ``jax.jit``, ``jax.vmap`` and ``jax.grad``.
 """
 
-# Convolutions, padding and im2col.
-from convjax._src.conv import conv1d as conv1d
-from convjax._src.conv import conv2d as conv2d
-from convjax._src.conv import conv3d as conv3d
-from convjax._src.conv_transpose import conv_transpose1d as conv_transpose1d
-from convjax._src.conv_transpose import conv_transpose2d as conv_transpose2d
-from convjax._src.conv_transpose import conv_transpose3d as conv_transpose3d
-from convjax._src.padding import pad as pad
-from convjax._src.patches import fold as fold
-from convjax._src.patches import unfold as unfold
-
-# Batch norm (synchronized over `axis_name`), losses, activations.
 from convjax._src.activations import gelu as gelu
 from convjax._src.activations import hardswish as hardswish
 from convjax._src.activations import leaky_relu as leaky_relu
@@ -24,6 +12,13 @@ from convjax._src.activations import relu6 as relu6
 from convjax._src.activations import sigmoid as sigmoid
 from convjax._src.activations import silu as silu
 from convjax._src.activations import softmax as softmax
+from convjax._src.conv import conv1d as conv1d
+from convjax._src.conv import conv2d as conv2d
+from convjax._src.conv import conv3d as conv3d
+from convjax._src.conv_transpose import conv_transpose1d as conv_transpose1d
+from convjax._src.conv_transpose import conv_transpose2d as conv_transpose2d
+from convjax._src.conv_transpose import conv_transpose3d as conv_transpose3d
+from convjax._src.linear import linear as linear
 from convjax._src.losses import binary_cross_entropy as binary_cross_entropy
 from convjax._src.losses import (
     binary_cross_entropy_with_logits as binary_cross_entropy_with_logits,
@@ -35,9 +30,9 @@ from convjax._src.losses import mse_loss as mse_loss
 from convjax._src.losses import nll_loss as nll_loss
 from convjax._src.losses import smooth_l1_loss as smooth_l1_loss
 from convjax._src.normalization import batch_norm as batch_norm
-
-# Pooling, linear and resampling.
-from convjax._src.linear import linear as linear
+from convjax._src.padding import pad as pad
+from convjax._src.patches import fold as fold
+from convjax._src.patches import unfold as unfold
 from convjax._src.pooling import adaptive_avg_pool1d as adaptive_avg_pool1d
 from convjax._src.pooling import adaptive_avg_pool2d as adaptive_avg_pool2d
 from convjax._src.pooling import adaptive_avg_pool3d as adaptive_avg_pool3d
@@ -55,24 +50,19 @@ from convjax._src.resample import pixel_shuffle as pixel_shuffle
 from convjax._src.resample import pixel_unshuffle as pixel_unshuffle
 
 __all__ = [
+    # Convolutions, padding and im2col.
+    "conv1d",
+    "conv2d",
+    "conv3d",
+    "conv_transpose1d",
+    "conv_transpose2d",
+    "conv_transpose3d",
+    "pad",
+    "unfold",
+    "fold",
+    # Normalization.
     "batch_norm",
-    "l1_loss",
-    "mse_loss",
-    "smooth_l1_loss",
-    "huber_loss",
-    "nll_loss",
-    "cross_entropy",
-    "binary_cross_entropy",
-    "binary_cross_entropy_with_logits",
-    "relu",
-    "relu6",
-    "leaky_relu",
-    "gelu",
-    "silu",
-    "hardswish",
-    "sigmoid",
-    "softmax",
-    "log_softmax",
+    # Pooling, linear and resampling.
     "linear",
     "max_pool1d",
     "max_pool2d",
@@ -89,13 +79,23 @@ __all__ = [
     "interpolate",
     "pixel_shuffle",
     "pixel_unshuffle",
-    "conv1d",
-    "conv2d",
-    "conv3d",
-    "conv_transpose1d",
-    "conv_transpose2d",
-    "conv_transpose3d",
-    "pad",
-    "unfold",
-    "fold",
+    # Losses.
+    "l1_loss",
+    "mse_loss",
+    "smooth_l1_loss",
+    "huber_loss",
+    "nll_loss",
+    "cross_entropy",
+    "binary_cross_entropy",
+    "binary_cross_entropy_with_logits",
+    # Activations.
+    "relu",
+    "relu6",
+    "leaky_relu",
+    "gelu",
+    "silu",
+    "hardswish",
+    "sigmoid",
+    "softmax",
+    "log_softmax",
 ]
