@@ -7,11 +7,10 @@ import pytest
 from jax.test_util import check_grads
 
 import convjax.functional as F
-from convjax._src import dispatch
+from tests.conv_utils import IMPLS, LAYOUTS, apply, arrays, skip_unsupported
 from tests.references import conv as ref
 
 CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
-IMPLS = ["auto", *sorted(dispatch.IMPLEMENTATIONS)]
 
 # (name, x shape (N, C, *S), weight shape (O, C/G, *K), keyword arguments)
 CASES = [
@@ -106,44 +105,13 @@ CASES = [
         dict(padding=1, dilation=(2, 1, 1), padding_mode="replicate"),
     ),
 ]
-LAYOUTS = ["batched", "unbatched", "channels_last"]
 
 
 def _case(name):
     shape, wshape, kwargs = next((s, w, k) for n, s, w, k in CASES if n == name)
-    rng = np.random.default_rng(abs(hash(name)) % 2**32)
-    x = rng.standard_normal(shape).astype(np.float32)
-    w = rng.standard_normal(wshape).astype(np.float32)
     kwargs = dict(kwargs)
-    b = (
-        rng.standard_normal(wshape[0]).astype(np.float32)
-        if kwargs.pop("bias", False)
-        else None
-    )
-    return x, w, b, kwargs
-
-
-def _apply(fn, x, w, b, kwargs, layout, impl):
-    """Calls ``fn`` in ``layout`` and returns the result in batched NC* layout."""
-    n = x.ndim - 2
-    if layout == "batched":
-        return fn(x, w, b, **kwargs, impl=impl)
-    if layout == "unbatched":
-        return jnp.stack([fn(xi, w, b, **kwargs, impl=impl) for xi in x])
-    fmt = {1: "NWC", 2: "NHWC", 3: "NDHWC"}[n]
-    y = fn(jnp.moveaxis(x, 1, -1), w, b, **kwargs, data_format=fmt, impl=impl)
-    return jnp.moveaxis(y, -1, 1)
-
-
-def _supported_or_skip(impl, fn, x, w, b, kwargs):
-    if impl in ("auto", "xla"):
-        return
-    try:
-        jax.eval_shape(lambda a, c: fn(a, c, b, **kwargs, impl=impl), x, w)
-    except ValueError as e:
-        if "does not support" in str(e):
-            pytest.skip(f"{impl} does not support this configuration")
-        raise
+    bias = wshape[0] if kwargs.pop("bias", False) else None
+    return (*arrays(name, shape, wshape, bias), kwargs)
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -152,8 +120,8 @@ def _supported_or_skip(impl, fn, x, w, b, kwargs):
 def test_conv_matches_reference(name, layout, impl):
     x, w, b, kwargs = _case(name)
     fn = CONV[x.ndim - 2]
-    _supported_or_skip(impl, fn, x, w, b, kwargs)
-    got = jax.jit(lambda a, c, d: _apply(fn, a, c, d, kwargs, layout, impl))(x, w, b)
+    skip_unsupported(impl, fn, x, w, b, kwargs)
+    got = jax.jit(lambda a, c, d: apply(fn, a, c, d, kwargs, layout, impl))(x, w, b)
     want = ref.conv(x, w, b, **kwargs)
     assert got.shape == want.shape
     np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
@@ -175,12 +143,12 @@ def test_conv_eager_equals_jit(name):
 def test_conv_gradients_match_reference(name, layout, impl):
     x, w, b, kwargs = _case(name)
     fn = CONV[x.ndim - 2]
-    _supported_or_skip(impl, fn, x, w, b, kwargs)
+    skip_unsupported(impl, fn, x, w, b, kwargs)
     b = np.zeros(w.shape[0], np.float32) if b is None else b
     r = np.random.default_rng(1).standard_normal(ref.conv(x, w, b, **kwargs).shape)
 
     def loss(a, c, d):
-        return jnp.sum(_apply(fn, a, c, d, kwargs, layout, impl) * r.astype(np.float32))
+        return jnp.sum(apply(fn, a, c, d, kwargs, layout, impl) * r.astype(np.float32))
 
     got = jax.jit(jax.grad(loss, argnums=(0, 1, 2)))(x, w, b)
     want = ref.conv_vjp(x, w, r, **kwargs)
@@ -238,8 +206,14 @@ def test_conv_half_precision(dtype):
         (dict(padding=(1, 2, 3)), "`padding` must be an int or a sequence of 2 ints"),
         (dict(stride=0), "`stride` must be positive"),
         (dict(padding_mode="mirror"), "`padding_mode` must be one of"),
-        (dict(padding=5, padding_mode="reflect"), "reflect `padding` .* must be smaller than the input size"),
-        (dict(padding=6, padding_mode="circular"), "circular `padding` .* must be at most the input size"),
+        (
+            dict(padding=5, padding_mode="reflect"),
+            "reflect `padding` .* must be smaller than the input size",
+        ),
+        (
+            dict(padding=6, padding_mode="circular"),
+            "circular `padding` .* must be at most the input size",
+        ),
         (dict(data_format="NCWH"), "`data_format` must be"),
         (dict(impl="fast"), "`impl` must be one of"),
         (dict(dilation=4), "smaller than the dilated kernel"),

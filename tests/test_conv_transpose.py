@@ -7,12 +7,11 @@ import pytest
 
 import convjax.functional as F
 from convjax import analysis
-from convjax._src import dispatch
+from tests.conv_utils import IMPLS, LAYOUTS, apply, arrays, skip_unsupported
 from tests.references import conv as ref
 
 CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 CONVT = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
-IMPLS = ["auto", *sorted(dispatch.IMPLEMENTATIONS)]
 
 # (name, x shape (N, C, *S), weight shape (C, O/G, *K), keyword arguments)
 CASES = [
@@ -62,44 +61,13 @@ CASES = [
         dict(stride=2, padding=1, output_padding=1, groups=2, bias=True),
     ),
 ]
-LAYOUTS = ["batched", "unbatched", "channels_last"]
 
 
 def _case(name):
     shape, wshape, kwargs = next((s, w, k) for n, s, w, k in CASES if n == name)
-    rng = np.random.default_rng(abs(hash(name)) % 2**32)
-    x = rng.standard_normal(shape).astype(np.float32)
-    w = rng.standard_normal(wshape).astype(np.float32)
     kwargs = dict(kwargs)
-    nb = wshape[1] * kwargs.get("groups", 1)
-    b = (
-        rng.standard_normal(nb).astype(np.float32)
-        if kwargs.pop("bias", False)
-        else None
-    )
-    return x, w, b, kwargs
-
-
-def _apply(fn, x, w, b, kwargs, layout, impl):
-    n = x.ndim - 2
-    if layout == "batched":
-        return fn(x, w, b, **kwargs, impl=impl)
-    if layout == "unbatched":
-        return jnp.stack([fn(xi, w, b, **kwargs, impl=impl) for xi in x])
-    fmt = {1: "NWC", 2: "NHWC", 3: "NDHWC"}[n]
-    y = fn(jnp.moveaxis(x, 1, -1), w, b, **kwargs, data_format=fmt, impl=impl)
-    return jnp.moveaxis(y, -1, 1)
-
-
-def _supported_or_skip(impl, fn, x, w, b, kwargs):
-    if impl in ("auto", "xla"):
-        return
-    try:
-        jax.eval_shape(lambda a, c: fn(a, c, b, **kwargs, impl=impl), x, w)
-    except ValueError as e:
-        if "does not support" in str(e):
-            pytest.skip(f"{impl} does not support this configuration")
-        raise
+    bias = wshape[1] * kwargs.get("groups", 1) if kwargs.pop("bias", False) else None
+    return (*arrays(name, shape, wshape, bias), kwargs)
 
 
 @pytest.mark.parametrize("impl", IMPLS)
@@ -108,8 +76,8 @@ def _supported_or_skip(impl, fn, x, w, b, kwargs):
 def test_conv_transpose_matches_reference(name, layout, impl):
     x, w, b, kwargs = _case(name)
     fn = CONVT[x.ndim - 2]
-    _supported_or_skip(impl, fn, x, w, b, kwargs)
-    got = jax.jit(lambda a, c, d: _apply(fn, a, c, d, kwargs, layout, impl))(x, w, b)
+    skip_unsupported(impl, fn, x, w, b, kwargs)
+    got = jax.jit(lambda a, c, d: apply(fn, a, c, d, kwargs, layout, impl))(x, w, b)
     want = ref.conv_transpose(x, w, b, **kwargs)
     assert got.shape == want.shape
     expect = analysis.conv_transpose_output_size(
@@ -129,7 +97,7 @@ def test_conv_transpose_matches_reference(name, layout, impl):
 def test_conv_transpose_gradients_match_reference(name, impl):
     x, w, b, kwargs = _case(name)
     fn = CONVT[x.ndim - 2]
-    _supported_or_skip(impl, fn, x, w, b, kwargs)
+    skip_unsupported(impl, fn, x, w, b, kwargs)
     r = np.random.default_rng(1).standard_normal(
         ref.conv_transpose(x, w, **kwargs).shape
     )
