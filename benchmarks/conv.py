@@ -14,12 +14,13 @@ machine's GEMM GFLOP/s (2048^3 float32 matmul) as the ceiling.
   when it exists; the script also runs under a torch-only interpreter with
   ``--torch-json``, which prints its timings as JSON).
 
-Every timing is the median of ``--reps`` (default 7) runs after two warm-up
-calls, ``jax.block_until_ready`` on every output. Float32, batch 8 unless noted.
+Every timing is the median of ``--reps`` (default 7, at least 5) runs after a
+compiling call and one or two warm-up calls (one when a call takes over a second:
+lax's depthwise backward), ``jax.block_until_ready`` on every output. Float32, batch 8 unless noted.
 
 Usage::
 
-    python benchmarks/conv.py [--reps 7] [--cases depthwise,grouped]
+    python benchmarks/conv.py [--reps 7] [--cases "depthwise;grouped"] [--no-torch]
 """
 
 import argparse
@@ -84,23 +85,23 @@ CASES = {
         dict(stride=2, padding=2, groups=96),
     ),
     "pointwise 1x1, 256->256, 28x28": ("conv", 8, 256, 256, (28, 28), (1, 1), {}),
-    "conv1d depthwise k7, 256ch, L=2048": (
+    "conv1d depthwise k7, 256ch, L=512": (
         "conv",
         8,
         256,
         256,
-        (2048,),
+        (512,),
         (7,),
         dict(padding=3, groups=256),
     ),
-    "conv3d depthwise 3x3x3, 64ch, 8x28x28 (N=4)": (
+    "conv3d depthwise 3x3x3, 32ch, 8x16x16 (N=4)": (
         "conv",
         4,
-        64,
-        64,
-        (8, 28, 28),
+        32,
+        32,
+        (8, 16, 16),
         (3, 3, 3),
-        dict(padding=1, groups=64),
+        dict(padding=1, groups=32),
     ),
     "transposed 4x4 s2, 64->64, 28->56": (
         "transpose",
@@ -120,14 +121,14 @@ CASES = {
         (4, 4),
         dict(stride=2, padding=1, groups=8),
     ),
-    "transposed depthwise 4x4 s2, 256ch, 28->56": (
+    "transposed depthwise 4x4 s2, 128ch, 14->28": (
         "transpose",
         8,
-        256,
-        256,
-        (28, 28),
+        128,
+        128,
+        (14, 14),
         (4, 4),
-        dict(stride=2, padding=1, groups=256),
+        dict(stride=2, padding=1, groups=128),
     ),
 }
 
@@ -162,8 +163,11 @@ def geometry(case):
 
 
 def _median_time(fn, reps):
-    fn()
-    fn()
+    fn()  # compiles
+    t0 = time.perf_counter()
+    fn()  # warm-up
+    if time.perf_counter() - t0 < 1.0:
+        fn()
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
@@ -352,7 +356,7 @@ def main():
     global REPS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=7)
-    parser.add_argument("--cases", default="", help="comma-separated substrings")
+    parser.add_argument("--cases", default="", help="';'-separated substrings")
     parser.add_argument("--torch-python", default=DEFAULT_TORCH)
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--torch-json", action="store_true", help=argparse.SUPPRESS)
@@ -361,7 +365,7 @@ def main():
     names = [
         n
         for n in CASES
-        if not args.cases or any(c.strip() in n for c in args.cases.split(","))
+        if not args.cases or any(c.strip() in n for c in args.cases.split(";"))
     ]
     if args.torch_json:
         print(json.dumps(run_torch(names, REPS)))
@@ -369,7 +373,7 @@ def main():
     torch = None
     if not args.no_torch and os.path.exists(args.torch_python):
         cmd = [args.torch_python, __file__, "--torch-json", f"--reps={REPS}"]
-        cmd.append(f"--cases={','.join(names)}")
+        cmd.append(f"--cases={';'.join(names)}")
         out = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if out.returncode == 0:
             torch = json.loads(out.stdout.strip().splitlines()[-1])

@@ -108,6 +108,16 @@ CASES = [
         (4, 3, 3, 3),
         dict(stride=2, padding=1, output_padding=1),
     ),
+    ("transposed", "t1d-crop", True, (2, 3, 7), (3, 2, 4), dict(stride=2, padding=3)),
+    (
+        "transposed",
+        "t2d-s31-d2",
+        True,
+        (2, 3, 5, 6),
+        (3, 4, 3, 2),
+        dict(stride=(3, 1), padding=(2, 0), output_padding=(1, 0), dilation=(1, 2)),
+    ),
+    ("transposed", "t3d", True, (1, 2, 3, 4, 3), (2, 3, 2, 3, 2), dict(stride=2)),
     ("pointwise", "1d", False, (2, 5, 7), (3, 5, 1), {}),
     ("pointwise", "2d-many-tiny-images", False, (4, 6, 2, 1), (5, 6, 1, 1), {}),
     ("pointwise", "2d-s2", False, (2, 6, 5, 4), (4, 6, 1, 1), dict(stride=2)),
@@ -124,7 +134,7 @@ IDS = [f"{c[0]}-{c[1]}" for c in CASES]
 
 
 def _groups(impl, transposed, xshape, wshape):
-    if impl == "pointwise":
+    if impl in ("pointwise", "transposed"):
         return 1
     if impl == "depthwise":
         return xshape[1]
@@ -187,7 +197,14 @@ def test_matches_xla_with_gradients(case, channels_last):
     _check_against_xla(case, channels_last, jax.jit)
 
 
-SUBSET = [c for c in CASES if c[1] in ("2d-s2-d2-x2", "t2d-op", "2d-g2-s21", "2d-s2")]
+_PICK = {
+    ("depthwise", "2d-s2-d2-x2"),
+    ("depthwise", "t2d-op"),
+    ("grouped", "2d-g2-s21"),
+    ("transposed", "t2d-s31-d2"),
+    ("pointwise", "2d-s2"),
+}
+SUBSET = [c for c in CASES if (c[0], c[1]) in _PICK]
 SUBSET_IDS = [f"{c[0]}-{c[1]}" for c in SUBSET]
 
 
@@ -205,8 +222,9 @@ def test_gradients_match_finite_differences(case):
     def loss(x, w):
         return jnp.sum(jnp.sin(f(x, w)))
 
-    # Second order covers the VJP of the depthwise weight-gradient reduction.
-    order = 2 if impl == "depthwise" else 1
+    # Second order covers the VJPs of the custom VJPs (depthwise weight-gradient
+    # reduction, transposed conv's adjoint).
+    order = 2 if impl in ("depthwise", "transposed") else 1
     check_grads(loss, (x, w), order=order, modes=["rev"], atol=5e-2, rtol=5e-2)
 
 
@@ -296,6 +314,8 @@ def _spec(groups, cin, cout, kernel, padding=None, lhs=None, dtype="float32"):
         (_spec(1, 8, 4, (1, 1)), "pointwise"),
         (_spec(1, 8, 4, (1, 1), ((1, 1),) * 2), "xla"),
         (_spec(1, 8, 4, (3, 3)), "xla"),
+        (_spec(1, 8, 4, (3, 3), lhs=(2, 2)), "transposed"),
+        (_spec(2, 8, 4, (3, 3), lhs=(2, 2)), "grouped"),
         (_spec(1, 1, 4, (3, 3)), "xla"),
         (_spec(4, 4, 4, (3, 3), dtype="complex64"), "xla"),
         (_spec(2, 2, 2, (3,), dtype="bfloat16"), "depthwise"),
@@ -314,6 +334,7 @@ def test_auto_rule_table(spec, cpu, monkeypatch):
         ("grouped", dict(groups=4)),
         ("grouped", {}),
         ("pointwise", dict(padding=1)),
+        ("transposed", {}),
     ],
 )
 def test_unsupported_configuration_raises(impl, kwargs):

@@ -97,10 +97,12 @@ register("xla", conv_xla, lambda spec: True, "lax.conv_general_dilated")
 #   "grouped"    1 < groups < in_channels: per-group dense convs, ~50x on the
 #                backward.
 #   "pointwise"  1x1 kernel, no padding, groups == 1: one matrix product, 2-4x.
+#   "transposed" dense transposed conv (lhs_dilation > 1, stride 1): lax forward,
+#                VJP through the adjoint strided conv, ~50x on the backward.
 #   "xla"        everything else (dense convs: no formulation measured faster).
 # GPU/TPU: "xla" (cuDNN / the TPU convolution emitter handle all of these).
 AUTO_RULES: dict[str, tuple[str, ...]] = {
-    "cpu": ("depthwise", "grouped", "pointwise", "xla"),
+    "cpu": ("depthwise", "grouped", "pointwise", "transposed", "xla"),
 }
 
 
