@@ -12,12 +12,12 @@ Every measurement runs in its own subprocess (``--worker``), so that
 - jax and torch never share a process or a virtual environment: the convjax worker
   runs with ``--jax-python`` (default: this interpreter), the torchvision worker with
   ``--torch-python`` (default: this interpreter if it has torchvision, else
-  ``/work/venv-tv/bin/python`` if present; otherwise the column reads n/a).
+  ``$TORCHVISION_PYTHON``; otherwise the column reads n/a).
 
 This driver imports neither library, so it runs from either environment::
 
-    /work/venv/bin/python benchmarks/boxes.py                 # N = M = 2000 and 10000
-    /work/venv/bin/python benchmarks/boxes.py --sizes 2000 --repeats 7
+    python benchmarks/boxes.py                 # N = M = 2000 and 10000
+    python benchmarks/boxes.py --sizes 2000 --repeats 7
 
 Timings are medians of ``--repeats`` (>= 5; more for fast calls, about one second
 of them) calls after two warm-up calls (the first compiles the jit), with
@@ -141,8 +141,8 @@ def has_torchvision(python):
 def default_torch_python():
     if has_torchvision(sys.executable):
         return sys.executable
-    tv = "/work/venv-tv/bin/python"
-    return tv if os.path.exists(tv) and has_torchvision(tv) else None
+    tv = os.environ.get("TORCHVISION_PYTHON", "")
+    return tv if tv and has_torchvision(tv) else None
 
 
 def run_worker(python, lib, name, n, repeats):

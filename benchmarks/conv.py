@@ -10,8 +10,8 @@ machine's GEMM GFLOP/s (2048^3 float32 matmul) as the ceiling.
 * ``flax`` is ``flax.nnx.Conv`` / ``nnx.ConvTranspose`` in its own NHWC layout
   (``-`` where flax has no equivalent: grouped and depthwise transposed convs).
 * ``torch`` is ``torch.nn.functional.conv*d`` / ``conv_transpose*d`` on CPU, run in
-  a subprocess with ``--torch-python`` (default ``/work/venv-torch/bin/python``
-  when it exists; the script also runs under a torch-only interpreter with
+  a subprocess with ``--torch-python`` (default: ``$TORCH_PYTHON``; the column
+  reads ``-`` without one; the script also runs under a torch-only interpreter with
   ``--torch-json``, which prints its timings as JSON).
 
 Every timing is the median of ``--reps`` (default 7, at least 5) runs after a
@@ -32,7 +32,8 @@ import subprocess
 import sys
 import time
 
-DEFAULT_TORCH = "/work/venv-torch/bin/python"
+# An interpreter with PyTorch installed (torch never shares a process with jax here).
+DEFAULT_TORCH = os.environ.get("TORCH_PYTHON", "")
 
 # name: (kind, N, C_in, C_out, spatial, kernel, keyword arguments)
 # kind "conv" uses conv{n}d(x (N, C_in, *S), w (C_out, C_in/G, *K), **kw);

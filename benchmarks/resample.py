@@ -16,8 +16,8 @@ Prints a Markdown table of milliseconds (median, lower is better) and the ratios
   semantics, fixed op order, one jit) and ``torchvision.transforms.v2.ColorJitter``.
 
 PyTorch runs in a subprocess: ``--torch-python`` (default
-``/work/venv-torch/bin/python``; ``/work/venv-tv/bin/python`` is used for the
-torchvision row when it exists). The script itself also runs under a torch-only
+``$TORCH_PYTHON``) and ``--tv-python`` for the torchvision row (default
+``$TORCHVISION_PYTHON``, else the torch one). The script itself also runs under a torch-only
 interpreter with ``--torch-json``, which prints its timings as JSON. Every timing
 is the median of ``--reps`` (default 7) runs after two warm-up calls, with
 ``jax.block_until_ready`` on jax outputs. Float32.
@@ -35,8 +35,9 @@ import subprocess
 import sys
 import time
 
-DEFAULT_TORCH = "/work/venv-torch/bin/python"
-DEFAULT_TV = "/work/venv-tv/bin/python"
+# Interpreters with PyTorch and with torchvision (they never share a process with jax).
+DEFAULT_TORCH = os.environ.get("TORCH_PYTHON", "")
+DEFAULT_TV = os.environ.get("TORCHVISION_PYTHON", DEFAULT_TORCH)
 
 SMALL = (16, 64, 56, 56)
 LARGE = (16, 64, 112, 112)

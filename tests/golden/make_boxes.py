@@ -1,7 +1,7 @@
 """Writes tests/golden/boxes.npz with torchvision.ops' box functions and losses.
 
 Run with a Python that has torch and torchvision (never needed by the tests):
-    /work/venv-tv/bin/python tests/golden/make_boxes.py
+    python tests/golden/make_boxes.py
 
 Keys are ``<function>__<case>``; values that torchvision returns as NaN are stored
 as NaN (the tests check that convjax returns a finite number there instead).

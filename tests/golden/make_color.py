@@ -1,7 +1,7 @@
 """Writes tests/golden/color.npz with torchvision's colour transforms.
 
 Run with a Python that has torch and torchvision (never needed by the tests):
-    /work/venv-tv/bin/python tests/golden/make_color.py
+    python tests/golden/make_color.py
 """
 
 import pathlib

@@ -1,6 +1,6 @@
 """Goldens for count_flops: PyTorch's own FLOP counter (torch.utils.flop_counter).
 
-Run with the torch venv: ``/work/venv-torch/bin/python tests/golden/make_flops.py``.
+Run with the torch venv: ``python tests/golden/make_flops.py``.
 ``FlopCounterMode`` counts 2 FLOPs per MAC of convolutions and matmuls (bias adds
 and elementwise ops are not counted), forward and backward; a transposed conv
 costs ``input x kernel``, each gradient conv what the forward conv costs.

@@ -2,7 +2,7 @@
 
 Run with the torch venv (torch is never a dependency of convjax or its tests):
 
-    /work/venv-torch/bin/python tests/golden/make_models.py
+    python tests/golden/make_models.py
 
 The nets mirror torchvision's ResNet (BasicBlock with a downsample branch) and
 MobileNetV2 (inverted residuals with depthwise convs and ReLU6), with small widths.

@@ -2,7 +2,7 @@
 
 Run with the torch venv (torch is never a dependency of convjax or its tests):
 
-    /work/venv-torch/bin/python tests/golden/make_modules.py
+    python tests/golden/make_modules.py
 
 Each case ``{case}/...`` stores the module's state-dict entries (``{case}/sd/{name}``),
 its inputs and outputs. Batch-norm cases run several train-mode steps and store the

@@ -2,7 +2,7 @@
 
 Run with the torch venv (never imported by the test suite):
 
-    /work/venv-torch/bin/python tests/golden/make_norm_losses.py
+    python tests/golden/make_norm_losses.py
 
 Keys are ``<group>.<case>.<array>``; ``*.kwargs`` hold the call's options as JSON.
 """

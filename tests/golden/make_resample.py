@@ -2,7 +2,7 @@
 
 Run with a PyTorch venv (never needed by the test suite)::
 
-    /work/venv-torch/bin/python tests/golden/make_resample.py
+    python tests/golden/make_resample.py
 
 All arrays live in one flat float32 vector ``data``; ``meta`` holds one JSON object
 per case: ``fn`` and ``kwargs`` (keyword names shared by ``torch.nn.functional`` and
