@@ -10,8 +10,10 @@ with the flipped, regrouped kernel:
 Shape legend: N batch, C in-channels, O out-channels, G groups, S spatial, K kernel.
 """
 
+import jax
 import jax.numpy as jnp
 
+from convjax._src import dispatch
 from convjax._src.checks import batchify, check_positive, is_channels_last, ntuple
 from convjax._src.conv import add_bias, check_groups, run_conv
 from convjax._src.typing import Array, ArrayLike, IntOrSeq
@@ -92,19 +94,20 @@ def _conv_transpose(
             kernel_size, padding, dilation, output_padding, strict=True
         )
     )
-    y = run_conv(
-        x,
-        transposed_weight(w, groups),
-        num_spatial=n,
-        channels_last=cl,
-        groups=groups,
-        stride=(1,) * n,
-        padding=pads,
-        lhs_dilation=stride,
-        rhs_dilation=dilation,
-        impl=impl,
-        fn=fn,
-    )
+    with jax.named_scope(dispatch.TRANSPOSED_SCOPE):
+        y = run_conv(
+            x,
+            transposed_weight(w, groups),
+            num_spatial=n,
+            channels_last=cl,
+            groups=groups,
+            stride=(1,) * n,
+            padding=pads,
+            lhs_dilation=stride,
+            rhs_dilation=dilation,
+            impl=impl,
+            fn=fn,
+        )
     y = add_bias(y, bias, out_channels, cl, fn)
     return y[0] if unbatched else y
 

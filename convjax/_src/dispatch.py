@@ -15,6 +15,7 @@ and takes the first implementation whose ``supports(spec)`` is true; ``"xla"``
 always supports everything, so it ends every list.
 """
 
+import contextlib
 import dataclasses
 from collections.abc import Callable
 
@@ -106,8 +107,37 @@ AUTO_RULES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Named scope around every transposed convolution, so that tools reading a jaxpr
+# (``convjax.analysis.count_flops``) can tell it from a plain strided conv.
+TRANSPOSED_SCOPE = "convjax:conv_transpose"
+
+_FORCED: list[str] = []
+
+
+@contextlib.contextmanager
+def force_implementation(name: str):
+    """Within the block, every convolution runs implementation ``name``.
+
+    The requested ``impl`` is still validated as usual (same errors). ``count_flops``
+    uses this to trace the reference lowering (``"xla"``) whatever ``impl`` a model
+    asks for, so that FLOP counts do not depend on the backend.
+    """
+    if name not in IMPLEMENTATIONS:
+        raise ValueError(f"unknown implementation {name!r}")
+    _FORCED.append(name)
+    try:
+        yield
+    finally:
+        _FORCED.pop()
+
+
 def choose(impl: str, spec: ConvSpec, fn: str) -> Implementation:
     """Resolves ``impl`` (``"auto"`` or a registered name) for ``spec``."""
+    chosen = _resolve(impl, spec, fn)
+    return IMPLEMENTATIONS[_FORCED[-1]] if _FORCED else chosen
+
+
+def _resolve(impl: str, spec: ConvSpec, fn: str) -> Implementation:
     if impl == "auto":
         for name in AUTO_RULES.get(jax.default_backend(), ("xla",)):
             candidate = IMPLEMENTATIONS[name]

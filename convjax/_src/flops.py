@@ -56,6 +56,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from convjax._src import dispatch
+
 try:  # the current name stack, to key module calls like the jaxpr does
     from jax._src.source_info_util import current_name_stack as _current_name_stack
 except ImportError:  # pragma: no cover - internal API moved
@@ -269,8 +271,8 @@ def _other_cost(eqn) -> int | None:
 # The jaxpr walk.
 
 
-# Named scope put around convjax's transposed convolutions while counting.
-_TRANSPOSED = "convjax:conv_transpose"
+# convjax puts this named scope around its transposed convolutions.
+_TRANSPOSED = dispatch.TRANSPOSED_SCOPE
 
 
 def _scope_names(name_stack) -> tuple[tuple[str, ...], bool, bool]:
@@ -459,52 +461,6 @@ class _ScopeContext:
 _ACTIVE: list[_ScopeContext] = []
 
 
-class _ReferenceConvs:
-    """Routes every convjax convolution kernel to ``lax.conv_general_dilated``.
-
-    convjax's faster CPU kernels (``impl="depthwise"``, ``"grouped"``,
-    ``"pointwise"``) compute the same numbers as ``impl="xla"`` but lower to
-    shift-and-add or matmuls; counting the reference lowering makes FLOP counts
-    independent of the backend and of ``impl``. Argument checks (``supports``)
-    are unchanged.
-    """
-
-    def __enter__(self):
-        from convjax._src import dispatch
-
-        self.saved = dict(dispatch.IMPLEMENTATIONS)
-        self.saved_choose = dispatch.choose
-        for name, impl in self.saved.items():
-            dispatch.IMPLEMENTATIONS[name] = dataclasses.replace(
-                impl, kernel=dispatch.conv_xla
-            )
-        original = dispatch.choose
-
-        def choose(impl, spec, fn):
-            chosen = original(impl, spec, fn)  # same validation and errors
-            if isinstance(fn, str) and fn.startswith("conv_transpose"):
-                return dataclasses.replace(chosen, kernel=_marked_conv_xla)
-            return chosen
-
-        dispatch.choose = choose
-        return self
-
-    def __exit__(self, *exc):
-        from convjax._src import dispatch
-
-        dispatch.choose = self.saved_choose
-        dispatch.IMPLEMENTATIONS.clear()
-        dispatch.IMPLEMENTATIONS.update(self.saved)
-
-
-def _marked_conv_xla(x, w, spec):
-    """``impl="xla"`` inside a scope that marks a transposed convolution."""
-    from convjax._src import dispatch
-
-    with jax.named_scope(_TRANSPOSED):
-        return dispatch.conv_xla(x, w, spec)
-
-
 def _scoped_call(original: Callable) -> Callable:
     @functools.wraps(original)
     def wrapper(self, *args, **kwargs):
@@ -632,7 +588,7 @@ def trace(
     With ``backward``, the jaxpr also contains ``jax.vjp``'s backward pass with
     respect to every ``nnx.Param`` and floating-point array input, seeded with ones.
     With ``reference_convs``, convjax convolutions lower to ``conv_general_dilated``
-    whatever ``impl`` they resolve to (see :class:`_ReferenceConvs`).
+    whatever ``impl`` they resolve to (see :func:`convjax._src.dispatch.force_implementation`).
 
     Returns:
       ``(closed_jaxpr, scope_context)``.
@@ -697,8 +653,8 @@ def trace(
     _ACTIVE.append(ctx)
     try:
         with _PatchedCalls(types):
-            if reference_convs:
-                with _ReferenceConvs():
+            if reference_convs:  # count what impl="xla" lowers to, whatever runs
+                with dispatch.force_implementation("xla"):
                     closed = jax.make_jaxpr(traced)(params, arrays, rest)
             else:
                 closed = jax.make_jaxpr(traced)(params, arrays, rest)
