@@ -1,5 +1,7 @@
 """F.pad, F.unfold, F.fold against explicit NumPy loops; analysis formulas."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -123,16 +125,9 @@ def test_unfold_fold_errors():
 def test_output_size_formulas_agree_with_conv():
     x = jnp.zeros((1, 2, 17, 12))
     for k, s, p, d in [(3, 1, 1, 1), (7, 2, 3, 1), ((3, 2), (2, 3), (0, 1), (2, 1))]:
-        y = jax.eval_shape(
-            lambda a: F.conv2d(
-                a,
-                jnp.zeros((1, 2, *np.broadcast_to(k, 2))),
-                stride=s,
-                padding=p,
-                dilation=d,
-            ),
-            x,
-        )  # noqa: B023
+        w = jnp.zeros((1, 2, *np.broadcast_to(k, 2)))
+        conv = functools.partial(F.conv2d, stride=s, padding=p, dilation=d)
+        y = jax.eval_shape(conv, x, w)
         assert y.shape[2:] == analysis.conv_output_size((17, 12), k, s, p, d)
     assert analysis.conv_output_size(224, 7, 2, 3) == 112
     assert analysis.conv_output_size((9, 8), 3, 2, "same") == (5, 4)
