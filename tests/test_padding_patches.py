@@ -6,6 +6,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import convjax.functional as F
 from convjax import analysis
@@ -154,3 +156,36 @@ def test_param_mac_flop_formulas():
         analysis.conv_params(3, 64, 3, groups=2)
     with pytest.raises(ValueError, match="`padding` must be one of"):
         analysis.conv_output_size(5, 3, padding="full")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.integers(1, 40),
+    k=st.integers(1, 7),
+    s=st.integers(1, 4),
+    p=st.integers(0, 3),
+    d=st.integers(1, 3),
+    op=st.integers(0, 3),
+)
+def test_output_size_formulas_property(size, k, s, p, d, op):
+    """The formulas equal the shapes conv1d/conv_transpose1d produce, and
+    conv_transpose with a suitable output_padding inverts a strided conv's size."""
+    x = jax.ShapeDtypeStruct((1, 2, size), jnp.float32)
+    w = jax.ShapeDtypeStruct((3, 2, k), jnp.float32)
+    if size + 2 * p >= d * (k - 1) + 1:
+        y = jax.eval_shape(
+            lambda a, b: F.conv1d(a, b, stride=s, padding=p, dilation=d), x, w
+        )
+        out = analysis.conv_output_size(size, k, s, p, d)
+        assert y.shape == (1, 3, out)
+        # The transposed conv maps `out` back to `size` for one output_padding < s.
+        back = analysis.conv_transpose_output_size(out, k, s, p, 0, d)
+        assert 0 <= size - back < s
+    op = op % max(s, d)
+    wt = jax.ShapeDtypeStruct((2, 3, k), jnp.float32)
+    want = analysis.conv_transpose_output_size(size, k, s, p, op, d)
+    if want >= 1:
+        f = lambda a, b: F.conv_transpose1d(
+            a, b, stride=s, padding=p, output_padding=op, dilation=d
+        )  # noqa: E731
+        assert jax.eval_shape(f, x, wt).shape == (1, 3, want)
