@@ -14,6 +14,7 @@ from convjax._src.checks import (
     is_channels_last,
     ntuple,
 )
+from convjax._src.docs import nd_doc
 from convjax._src.padding import pad as _pad
 from convjax._src.typing import Array, ArrayLike, IntOrSeq, PaddingLike
 
@@ -239,7 +240,7 @@ _DOC = """{n}-D convolution (cross-correlation) over a ``{fmt}`` input, PyTorch 
       >>> x = jnp.ones((1, 2{ones}))
       >>> w = jnp.ones((4, 2, {kones}))
       >>> conv{n}d(x, w, padding=1).shape
-      {doctest_shape}
+      (1, 4{osize})
 
     PyTorch parity: ``torch.nn.functional.conv{n}d`` plus ``nn.Conv{n}d``'s
     ``padding_mode``; ``padding="same"`` with stride > 1 is an extension.
@@ -333,40 +334,6 @@ def conv3d(
     )
 
 
-_SHAPES = {
-    1: ("NCW", "NWC", "(N, C, W)", "kW", "W'", ", 5", "3", "(1, 4, 5)"),
-    2: (
-        "NCHW",
-        "NHWC",
-        "(N, C, H, W)",
-        "kH, kW",
-        "H', W'",
-        ", 5, 5",
-        "3, 3",
-        "(1, 4, 5, 5)",
-    ),
-    3: (
-        "NCDHW",
-        "NDHWC",
-        "(N, C, D, H, W)",
-        "kD, kH, kW",
-        "D', H', W'",
-        ", 5, 5, 5",
-        "3, 3, 3",
-        "(1, 4, 5, 5, 5)",
-    ),
-}
 for _n, _f in ((1, conv1d), (2, conv2d), (3, conv3d)):
-    _fmt, _cl, _shape, _k, _out, _ones, _kones, _ds = _SHAPES[_n]
-    _f.__doc__ = _DOC.format(
-        n=_n,
-        fmt=_fmt,
-        cl=_cl,
-        shape=_shape,
-        k=_k,
-        out=_out,
-        ones=_ones,
-        kones=_kones,
-        doctest_shape=_ds,
-    )
-del _n, _f, _fmt, _cl, _shape, _k, _out, _ones, _kones, _ds
+    _f.__doc__ = nd_doc(_DOC, _n, ones=5, osize=5)
+del _n, _f

@@ -16,6 +16,7 @@ import jax.numpy as jnp
 from convjax._src import dispatch
 from convjax._src.checks import batchify, check_positive, is_channels_last, ntuple
 from convjax._src.conv import add_bias, check_groups, run_conv
+from convjax._src.docs import nd_doc
 from convjax._src.typing import Array, ArrayLike, IntOrSeq
 
 
@@ -147,7 +148,7 @@ _DOC = """{n}-D transposed convolution ("deconvolution") over a ``{fmt}`` input.
       >>> x = jnp.ones((1, 2{ones}))
       >>> w = jnp.ones((2, 4, {kones}))
       >>> conv_transpose{n}d(x, w, stride=2, padding=1, output_padding=1).shape
-      {doctest_shape}
+      (1, 4{osize})
 
     PyTorch parity: ``torch.nn.functional.conv_transpose{n}d`` (same argument order:
     ``output_padding`` before ``groups``, ``dilation`` last), including groups > 1.
@@ -241,40 +242,6 @@ def conv_transpose3d(
     )
 
 
-_SHAPES = {
-    1: ("NCW", "NWC", "(N, C, W)", "kW", "W'", ", 4", "3", "(1, 4, 8)"),
-    2: (
-        "NCHW",
-        "NHWC",
-        "(N, C, H, W)",
-        "kH, kW",
-        "H', W'",
-        ", 4, 4",
-        "3, 3",
-        "(1, 4, 8, 8)",
-    ),
-    3: (
-        "NCDHW",
-        "NDHWC",
-        "(N, C, D, H, W)",
-        "kD, kH, kW",
-        "D', H', W'",
-        ", 4, 4, 4",
-        "3, 3, 3",
-        "(1, 4, 8, 8, 8)",
-    ),
-}
 for _n, _f in ((1, conv_transpose1d), (2, conv_transpose2d), (3, conv_transpose3d)):
-    _fmt, _cl, _shape, _k, _out, _ones, _kones, _ds = _SHAPES[_n]
-    _f.__doc__ = _DOC.format(
-        n=_n,
-        fmt=_fmt,
-        cl=_cl,
-        shape=_shape,
-        k=_k,
-        out=_out,
-        ones=_ones,
-        kones=_kones,
-        doctest_shape=_ds,
-    )
-del _n, _f, _fmt, _cl, _shape, _k, _out, _ones, _kones, _ds
+    _f.__doc__ = nd_doc(_DOC, _n, ones=4, osize=8)
+del _n, _f

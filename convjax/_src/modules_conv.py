@@ -19,6 +19,7 @@ from convjax import init
 from convjax._src import conv as _conv
 from convjax._src import conv_transpose as _conv_transpose
 from convjax._src.checks import check_choice, check_positive, is_channels_last, ntuple
+from convjax._src.docs import nd_doc
 from convjax._src.formulas import conv_transpose_output_size
 from convjax._src.typing import Array, ArrayLike, DTypeLike, IntOrSeq, PaddingLike
 
@@ -330,7 +331,7 @@ _CONV_DOC = """{n}-D convolution layer, ``torch.nn.Conv{n}d`` for Flax NNX.
       >>> layer.weight.shape
       (4, 2, {kones})
       >>> layer(jnp.ones((1, 2{ones}))).shape
-      {doctest_shape}
+      (1, 4{osize})
 
     PyTorch parity: ``torch.nn.Conv{n}d`` (same arguments, attribute names and default
     init; a ``state_dict`` loads through :func:`convjax.interop.load_torch_state_dict`).
@@ -363,53 +364,15 @@ _CONVT_DOC = """{n}-D transposed convolution layer, ``torch.nn.ConvTranspose{n}d
       >>> layer.weight.shape
       (2, 4, {kones})
       >>> layer(jnp.ones((1, 2{ones}))).shape
-      {doctest_tshape}
+      (1, 4{tsize})
 
     PyTorch parity: ``torch.nn.ConvTranspose{n}d`` (same arguments, attribute names,
     default init and ``output_size`` rule).
     """
 
-_FORMATS = {
-    1: ("NCW", "NWC", "(N, C, W)", "kW", "W'", ", 5", "3", "(1, 4, 5)", "(1, 4, 9)"),
-    2: (
-        "NCHW",
-        "NHWC",
-        "(N, C, H, W)",
-        "kH, kW",
-        "H', W'",
-        ", 5, 5",
-        "3, 3",
-        "(1, 4, 5, 5)",
-        "(1, 4, 9, 9)",
-    ),
-    3: (
-        "NCDHW",
-        "NDHWC",
-        "(N, C, D, H, W)",
-        "kD, kH, kW",
-        "D', H', W'",
-        ", 5, 5, 5",
-        "3, 3, 3",
-        "(1, 4, 5, 5, 5)",
-        "(1, 4, 9, 9, 9)",
-    ),
-}
-
 
 def _doc(template, n):
-    fmt, cl, shape, k, out, ones, kones, ds, dts = _FORMATS[n]
-    return template.format(
-        n=n,
-        fmt=fmt,
-        cl=cl,
-        shape=shape,
-        k=k,
-        out=out,
-        ones=ones,
-        kones=kones,
-        doctest_shape=ds,
-        doctest_tshape=dts,
-    )
+    return nd_doc(template, n, ones=5, osize=5, tsize=9)
 
 
 class Conv1d(_ConvNd):
