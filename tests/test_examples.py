@@ -93,3 +93,11 @@ def test_port_pytorch_runs():
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-4000:]
+
+
+def test_conv_tour_matches_pytorch_goldens():
+    proc = subprocess.run(
+        _command("conv_tour"), cwd=ROOT, env=_env(), capture_output=True, text=True
+    )
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    assert re.search(r"parity with PyTorch .* -> OK", proc.stdout), proc.stdout
