@@ -137,3 +137,11 @@ def test_errors():
         F.softmax(np.zeros(3, np.int32), 0)
     with pytest.raises(TypeError, match="floating-point"):
         F.silu(np.zeros(3, np.int32))
+
+
+def test_leaky_relu_rejects_integers():
+    """PyTorch has no integer leaky_relu; casting the slope to int would give 0."""
+    with pytest.raises(
+        TypeError, match="`leaky_relu` expects a floating-point `input`"
+    ):
+        F.leaky_relu(np.array([-5, 3]), 0.5)

@@ -223,6 +223,7 @@ def test_mask_single_device(rng):
     y, nrm, nrv = batch_norm(x, rm, rv, w, b, training=True, mask=emask)
     ey, erm, erv = ref.batch_norm(x, rm, rv, w, b, True, mask=emask)
     np.testing.assert_allclose(y, ey, **TOL)
+    np.testing.assert_allclose(nrm, erm, **TOL)
     np.testing.assert_allclose(nrv, erv, **TOL)
     # fewer than 2 selected values: running stats unchanged, outputs finite
     one = np.zeros((6, 3), bool)
@@ -322,3 +323,10 @@ def test_errors():
     # PyTorch allows n=1 per channel outside training, and batch 1 with spatial > 1
     batch_norm(np.zeros((1, 3)), z3, o3, training=False)
     batch_norm(np.zeros((1, 3, 2)), z3, o3, training=True)
+
+
+@pytest.mark.parametrize("kwargs", [dict(momentum="0.1"), dict(eps="1e-5")])
+def test_string_momentum_or_eps_is_a_type_error(kwargs):
+    x = np.ones((4, 3, 2), np.float32)
+    with pytest.raises(TypeError, match=f"`{next(iter(kwargs))}` must be a number"):
+        batch_norm(x, np.zeros(3), np.ones(3), training=True, **kwargs)

@@ -57,6 +57,7 @@ def leaky_relu(input: ArrayLike, negative_slope: float = 0.01) -> Array:
     PyTorch parity: ``torch.nn.functional.leaky_relu``.
     """
     x = jnp.asarray(input)
+    check_floating(x, "leaky_relu")  # an int dtype would truncate the slope to 0
     return jnp.where(x > 0, x, x * jnp.asarray(negative_slope, x.dtype))
 
 

@@ -138,6 +138,8 @@ def _reduce(loss: Array, reduction: str, *, empty_mean_is_zero: bool) -> Array:
 
 def _corners(b: Array, fmt: str) -> tuple[Array, Array, Array, Array]:
     """``(x1, y1, x2, y2)`` of ``(..., 4)`` boxes in ``fmt``, as torchvision forms them."""
+    if not jnp.issubdtype(b.dtype, jnp.floating):
+        b = _upcast(b)  # widen 8/16-bit ints first: x + w must not wrap
     c0, c1, c2, c3 = (b[..., i] for i in range(4))
     if fmt == "xyxy":
         return c0, c1, c2, c3

@@ -6,6 +6,7 @@ all other axes, ``n = N * prod(S)`` values each.
 
 import numbers
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
@@ -53,14 +54,18 @@ def _check_momentum(momentum, fn: str):
             f"`{fn}`: `momentum=None` (cumulative average) is a module option; pass "
             "the factor 1/num_batches_tracked as `momentum` instead."
         )
-    if isinstance(momentum, bool):
+    if isinstance(momentum, bool | str) or not isinstance(
+        momentum, numbers.Real | np.ndarray | jax.Array
+    ):
         raise TypeError(f"`{fn}`: `momentum` must be a number, got {momentum!r}.")
     if isinstance(momentum, numbers.Real) and not 0.0 <= momentum <= 1.0:
         raise ValueError(f"`{fn}`: `momentum` must be in [0, 1], got {momentum!r}.")
 
 
 def _check_eps(eps, training: bool, fn: str):
-    if isinstance(eps, bool):
+    if isinstance(eps, bool | str) or not isinstance(
+        eps, numbers.Real | np.ndarray | jax.Array
+    ):
         raise TypeError(f"`{fn}`: `eps` must be a number, got {eps!r}.")
     if not isinstance(eps, numbers.Real):
         return  # a traced eps is taken as is
