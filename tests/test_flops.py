@@ -358,3 +358,19 @@ def test_errors():
         FlopCounter(elementwise=1)
     with pytest.raises(TypeError, match="`fn` must be callable"):
         count_flops(3, jnp.ones(2))
+
+
+def test_counts_do_not_depend_on_earlier_jit_traces():
+    """A jitted depthwise conv run first (fast CPU kernel cached) still counts as a
+    conv, and counting does not leave the reference lowering in jit's cache."""
+    x = jnp.ones((2, 4, 8, 8))
+    w = jnp.ones((4, 1, 3, 3))
+    h = jax.jit(lambda a, b: F.conv2d(a, b, padding=1, groups=4))
+    h(x, w).block_until_ready()
+    macs = conv_macs(4, 4, 3, (8, 8), groups=4, batch=2)
+    assert count_flops(h, x, w).macs == macs
+    if jax.default_backend() == "cpu":  # impl="auto" runs shift-and-add there
+        actual = FlopCounter(conv_impl="actual")(h, x, w)
+        assert "conv_general_dilated" not in actual.by_primitive
+        assert actual.macs == 0
+    assert count_flops(h, x, w).macs == macs

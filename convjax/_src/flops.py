@@ -650,6 +650,11 @@ def trace(
             out, vjp = jax.vjp(primal, p, diff)
             return out, vjp([jnp.ones_like(x) for x in out])
 
+    # jit reuses traces keyed on shapes only: a function jitted and run before would
+    # hand back its old jaxpr (the fast kernels, no module scopes), and one traced
+    # here with impl="xla" forced would later run that lowering. Traces made before
+    # and during counting are therefore dropped (later calls recompile once).
+    jax.clear_caches()
     _ACTIVE.append(ctx)
     try:
         with _PatchedCalls(types):
@@ -660,6 +665,7 @@ def trace(
                 closed = jax.make_jaxpr(traced)(params, arrays, rest)
     finally:
         _ACTIVE.pop()
+        jax.clear_caches()
     return closed, ctx
 
 
