@@ -185,7 +185,7 @@ def test_output_size_formulas_property(size, k, s, p, d, op):
     wt = jax.ShapeDtypeStruct((2, 3, k), jnp.float32)
     want = analysis.conv_transpose_output_size(size, k, s, p, op, d)
     if want >= 1:
-        f = lambda a, b: F.conv_transpose1d(
-            a, b, stride=s, padding=p, output_padding=op, dilation=d
-        )  # noqa: E731
+        f = functools.partial(
+            F.conv_transpose1d, stride=s, padding=p, output_padding=op, dilation=d
+        )
         assert jax.eval_shape(f, x, wt).shape == (1, 3, want)

@@ -16,6 +16,7 @@ gives the numbers of ``"xla"`` up to float32 round-off. Which one ``impl="auto"`
 uses for a shape is decided by :data:`convjax._src.dispatch.AUTO_RULES`.
 """
 
+import dataclasses
 import functools
 
 import jax
@@ -25,18 +26,9 @@ from jax import lax
 from convjax._src import dispatch, fast_conv_depthwise  # noqa: F401  ("depthwise")
 
 
-def _dense_spec(spec: dispatch.ConvSpec):
-    return dict(
-        window_strides=spec.stride,
-        padding=spec.padding,
-        lhs_dilation=spec.lhs_dilation,
-        rhs_dilation=spec.rhs_dilation,
-        dimension_numbers=spec.dimension_numbers,
-    )
-
-
 def _lax_dense(x, w, spec):
-    return lax.conv_general_dilated(x, w, **_dense_spec(spec))
+    """``impl="xla"`` on one group's channels (``groups=1``)."""
+    return dispatch.conv_xla(x, w, dataclasses.replace(spec, groups=1))
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
