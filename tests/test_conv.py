@@ -245,6 +245,11 @@ def test_conv_weight_errors():
         F.conv1d(x, jnp.zeros((4, 4, 3)))
 
 
+def test_impl_must_be_a_string():
+    with pytest.raises(TypeError, match="`impl` must be a string, got None"):
+        F.conv2d(jnp.zeros((1, 4, 5, 5)), jnp.zeros((4, 4, 3, 3)), impl=None)
+
+
 def test_errors_raise_at_trace_time():
     with pytest.raises(ValueError, match="`groups`"):
         jax.jit(lambda a, c: F.conv2d(a, c, groups=3)).lower(

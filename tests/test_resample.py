@@ -311,6 +311,16 @@ X3, X4 = np.zeros((1, 2, 5), np.float32), np.zeros((1, 2, 5, 5), np.float32)
         (lambda: F.interpolate(X4, scale_factor=0.1), ValueError, "greater than 0"),
         (lambda: F.interpolate(X4, size=2.5), TypeError, "`size` must be an int"),
         (
+            lambda: F.interpolate(X4, scale_factor=float("nan")),
+            ValueError,
+            "`scale_factor` must be finite",
+        ),
+        (
+            lambda: F.interpolate(X4, scale_factor=(2.0, float("inf"))),
+            ValueError,
+            "`scale_factor` must be finite",
+        ),
+        (
             lambda: F.interpolate(X4, scale_factor="2"),
             TypeError,
             "`scale_factor` must be",

@@ -144,7 +144,9 @@ def _resolve(impl: str, spec: ConvSpec, fn: str) -> Implementation:
             if candidate.supports(spec):
                 return candidate
         return IMPLEMENTATIONS["xla"]
-    if not isinstance(impl, str) or impl not in IMPLEMENTATIONS:
+    if not isinstance(impl, str):
+        raise TypeError(f"`{fn}`: `impl` must be a string, got {impl!r}.")
+    if impl not in IMPLEMENTATIONS:
         names = ", ".join(repr(n) for n in ("auto", *IMPLEMENTATIONS))
         raise ValueError(f"`{fn}`: `impl` must be one of {names}; got {impl!r}.")
     candidate = IMPLEMENTATIONS[impl]

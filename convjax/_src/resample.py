@@ -105,6 +105,10 @@ def resolve_sizes(in_sizes, size, scale_factor, mode, recompute_scale_factor):
                 f"{scale_factor!r}."
             )
         factors = tuple(float(f) for f in factors)
+        if not all(math.isfinite(f) for f in factors):
+            raise ValueError(
+                f"`{fn}`: `scale_factor` must be finite, got {scale_factor!r}."
+            )
         sizes = tuple(math.floor(i * f) for i, f in zip(in_sizes, factors, strict=True))
         # 'area' always recomputes the scale from the sizes, as PyTorch does.
         recompute = recompute_scale_factor or mode == "area"
@@ -260,18 +264,10 @@ def find_period(idx, w, max_period=_MAX_PERIOD):
 
 
 def _edge_pad(x, axis, lo, hi):
-    if not (lo or hi):
-        return x
-    size = x.shape[axis]
-    parts = []
-    if lo:
-        first = lax.slice_in_dim(x, 0, 1, axis=axis)
-        parts.append(jnp.repeat(first, lo, axis=axis))
-    parts.append(x)
-    if hi:
-        last = lax.slice_in_dim(x, size - 1, size, axis=axis)
-        parts.append(jnp.repeat(last, hi, axis=axis))
-    return jnp.concatenate(parts, axis=axis)
+    """Replicates the edge of ``axis`` ``lo`` times before and ``hi`` times after."""
+    widths = [(0, 0)] * x.ndim
+    widths[axis] = (lo, hi)
+    return jnp.pad(x, widths, mode="edge")
 
 
 def _phases(x, axis, base, w, q, m0, count):
