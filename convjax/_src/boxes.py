@@ -33,6 +33,7 @@ from typing import Literal
 import jax
 import jax.numpy as jnp
 import numpy as np
+import optax
 
 from convjax._src.checks import check_choice, check_floating
 from convjax._src.typing import Array, ArrayLike, Reduction
@@ -792,7 +793,7 @@ def sigmoid_focal_loss(
     compute = jnp.promote_types(dtype, jnp.float32)  # half inputs: compute in f32
     x, t = x.astype(compute), t.astype(compute)
     p = jax.nn.sigmoid(x)
-    ce = (1 - t) * x - jax.nn.log_sigmoid(x)  # BCE with logits, stable form
+    ce = optax.losses.sigmoid_binary_cross_entropy(x, t)  # = torch's BCE with logits
     p_t = p * t + (1 - p) * (1 - t)
     loss = ce * (1 - p_t) ** gamma
     if alpha >= 0:
