@@ -189,3 +189,13 @@ def test_output_size_formulas_property(size, k, s, p, d, op):
             F.conv_transpose1d, stride=s, padding=p, output_padding=op, dilation=d
         )
         assert jax.eval_shape(f, x, wt).shape == (1, 3, want)
+
+
+def test_conv_transpose_output_padding_picks_the_requested_size():
+    # 7 -> conv k3 s2 p1 -> 4 -> transposed: 7 + output_padding, output_padding < 2
+    assert analysis.conv_transpose_output_padding((4, 4), (7, 8), 3, 2, 1) == (0, 1)
+    assert analysis.conv_transpose_output_padding((5,), (9,), 3, dilation=2) == (0,)
+    with pytest.raises(
+        ValueError, match=r"valid sizes range from \(7, 7\) to \(8, 8\)"
+    ):
+        analysis.conv_transpose_output_padding((4, 4), (9, 8), 3, 2, 1)

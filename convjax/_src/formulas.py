@@ -93,6 +93,42 @@ def conv_transpose_output_size(
     return _pack(out, input_size)
 
 
+def conv_transpose_output_padding(
+    input_size, output_size, kernel_size, stride=1, padding=0, dilation=1
+):
+    """The ``output_padding`` that makes a transposed conv produce ``output_size``.
+
+    A strided conv maps ``s`` input sizes to one output size; its transpose picks
+    one of them: valid sizes are ``S'_0 .. S'_0 + s - 1`` with ``S'_0`` the size for
+    ``output_padding=0``.
+
+    Raises:
+      ValueError: ``output_size`` outside that range.
+
+    Examples:
+      >>> conv_transpose_output_padding((7, 8), (14, 16), 3, stride=2, padding=1)
+      (1, 1)
+
+    PyTorch parity: ``nn.ConvTranspose*d._output_padding`` (``forward(x, output_size)``).
+    """
+    n = len(tuple(input_size))
+    size = ntuple(output_size, n, "output_size")
+    stride = check_positive(ntuple(stride, n, "stride"), "stride")
+    smallest = conv_transpose_output_size(
+        tuple(input_size), kernel_size, stride, padding, 0, dilation
+    )
+    largest = tuple(lo + s - 1 for lo, s in zip(smallest, stride, strict=True))
+    if any(
+        not lo <= want <= hi
+        for want, lo, hi in zip(size, smallest, largest, strict=True)
+    ):
+        raise ValueError(
+            f"requested `output_size` {size}, but valid sizes range from {smallest} "
+            f"to {largest} for an input of spatial size {tuple(input_size)}."
+        )
+    return tuple(want - lo for want, lo in zip(size, smallest, strict=True))
+
+
 def _kernel_volume(kernel_size, output_size=None) -> int:
     """Product of the kernel dims. An int kernel is square over the dims of
     ``output_size`` (1 for an int), or over 2 dims when there is no output size,

@@ -20,7 +20,7 @@ from convjax._src import conv as _conv
 from convjax._src import conv_transpose as _conv_transpose
 from convjax._src.checks import check_choice, check_positive, is_channels_last, ntuple
 from convjax._src.docs import nd_doc
-from convjax._src.formulas import conv_transpose_output_size
+from convjax._src.formulas import conv_transpose_output_padding
 from convjax._src.typing import Array, ArrayLike, DTypeLike, IntOrSeq, PaddingLike
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
@@ -266,23 +266,17 @@ class _ConvTransposeNd(Module):
             spatial = x.shape[-n - 1 : -1]
         else:
             spatial = x.shape[-n:]
-        smallest = conv_transpose_output_size(
-            tuple(spatial),
-            self.kernel_size,
-            self.stride,
-            self.padding,
-            0,
-            self.dilation,
-        )
-        for want, lo, s in zip(size, smallest, self.stride, strict=True):
-            if not lo <= want <= lo + s - 1:
-                raise ValueError(
-                    f"`{name}`: requested `output_size` {tuple(size)}, but valid sizes "
-                    f"range from {tuple(smallest)} to "
-                    f"{tuple(lo + s - 1 for lo, s in zip(smallest, self.stride, strict=True))} "
-                    f"for an input of spatial size {tuple(spatial)}."
-                )
-        return tuple(want - lo for want, lo in zip(size, smallest, strict=True))
+        try:
+            return conv_transpose_output_padding(
+                tuple(spatial),
+                size,
+                self.kernel_size,
+                self.stride,
+                self.padding,
+                self.dilation,
+            )
+        except ValueError as e:
+            raise ValueError(f"`{name}`: {e}") from None
 
     def __call__(
         self, input: ArrayLike, output_size: Sequence[int] | None = None

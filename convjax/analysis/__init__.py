@@ -8,6 +8,9 @@ from convjax._src.formulas import conv_macs as conv_macs
 from convjax._src.formulas import conv_output_size as conv_output_size
 from convjax._src.formulas import conv_params as conv_params
 from convjax._src.formulas import (
+    conv_transpose_output_padding as conv_transpose_output_padding,
+)
+from convjax._src.formulas import (
     conv_transpose_output_size as conv_transpose_output_size,
 )
 from convjax._src.summary import summary as summary
@@ -19,6 +22,7 @@ __all__ = [
     "conv_macs",
     "conv_output_size",
     "conv_params",
+    "conv_transpose_output_padding",
     "conv_transpose_output_size",
     "count_flops",
     "summary",
