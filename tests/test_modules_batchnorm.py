@@ -175,9 +175,9 @@ def test_errors():
         nn.BatchNorm3d(3)(jnp.ones((2, 3, 4, 4)))
     with pytest.raises(ValueError, match="at least 2 dims"):
         nn.SyncBatchNorm(3, axis_name=None)(jnp.ones((3,)))
-    with pytest.raises(ValueError, match="`num_features` must be positive"):
+    with pytest.raises(ValueError, match="`num_features` must be a positive int"):
         nn.BatchNorm2d(0)
-    with pytest.raises(ValueError, match="`num_features` must be an int"):
+    with pytest.raises(ValueError, match="`num_features` must be a positive int"):
         nn.BatchNorm2d(2.0)
     with pytest.raises(ValueError, match="`data_format`"):
         nn.BatchNorm2d(3, data_format="NWC")

@@ -44,6 +44,17 @@ def ntuple(value, n: int, name: str) -> tuple[int, ...]:
     )
 
 
+def check_count(value, name: str, fn: str) -> int:
+    """Returns ``value`` as an int if it is a positive integer (not a bool).
+
+    >>> check_count(3, "groups", "conv2d")
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
+        raise ValueError(f"`{fn}`: `{name}` must be a positive int, got {value!r}.")
+    return int(value)
+
+
 def check_positive(values: tuple[int, ...], name: str, *, allow_zero: bool = False):
     """Raises unless every entry of ``values`` is > 0 (or >= 0 with ``allow_zero``)."""
     lo = 0 if allow_zero else 1

@@ -10,6 +10,7 @@ from convjax._src import dispatch, fast_conv  # noqa: F401  (fast_conv registers
 from convjax._src.checks import (
     batchify,
     check_choice,
+    check_count,
     check_positive,
     is_channels_last,
     ntuple,
@@ -61,8 +62,7 @@ def check_output_size(input_size, kernel_size, padding, dilation, fn):
 
 
 def check_groups(groups, in_channels, out_channels, fn, *, in_name="input channels"):
-    if not isinstance(groups, int) or isinstance(groups, bool) or groups < 1:
-        raise ValueError(f"`{fn}`: `groups` must be a positive int, got {groups!r}.")
+    check_count(groups, "groups", fn)
     if in_channels % groups:
         raise ValueError(
             f"`{fn}`: {in_name} ({in_channels}) must be divisible by `groups` ({groups})."

@@ -8,7 +8,6 @@ Weights: conv ``(O, C/G, *K)``, transposed conv ``(C, O/G, *K)``; bias ``(O,)``.
 """
 
 import inspect
-import numbers
 from collections.abc import Sequence
 
 import jax.numpy as jnp
@@ -18,7 +17,13 @@ from flax.nnx.nn import dtypes as flax_dtypes
 from convjax import init
 from convjax._src import conv as _conv
 from convjax._src import conv_transpose as _conv_transpose
-from convjax._src.checks import check_choice, check_positive, is_channels_last, ntuple
+from convjax._src.checks import (
+    check_choice,
+    check_count,
+    check_positive,
+    is_channels_last,
+    ntuple,
+)
 from convjax._src.docs import nd_doc
 from convjax._src.formulas import conv_transpose_output_padding
 from convjax._src.typing import Array, ArrayLike, DTypeLike, IntOrSeq, PaddingLike
@@ -61,13 +66,6 @@ def check_rngs(rngs, cls_name):
         raise TypeError(
             f"`{cls_name}` needs `rngs=nnx.Rngs(...)` to initialise its parameters, "
             f"got `rngs` of type {type(rngs).__name__}."
-        )
-
-
-def check_count(value, name, cls_name):
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(
-            f"`{cls_name}`: `{name}` must be a positive int, got {value!r}."
         )
 
 

@@ -13,9 +13,9 @@ from convjax._src import activations as _act
 from convjax._src import color as _color
 from convjax._src import linear as _linear
 from convjax._src import resample as _resample
+from convjax._src.checks import check_count
 from convjax._src.modules_conv import (
     Module,
-    check_count,
     check_rngs,
     default_params,
     promote,

@@ -10,7 +10,7 @@ Shape legend: N batch, C features (channels), L/D/H/W spatial.
 import jax.numpy as jnp
 from flax import nnx
 
-from convjax._src.checks import is_channels_last
+from convjax._src.checks import check_count, is_channels_last
 from convjax._src.modules_conv import Module, promote, read
 from convjax._src.normalization import batch_norm
 from convjax._src.typing import Array, ArrayLike, DTypeLike
@@ -36,14 +36,7 @@ class _BatchNorm(Module):
         rngs: nnx.Rngs | None = None,
     ):
         name = type(self).__name__
-        if not isinstance(num_features, int) or isinstance(num_features, bool):
-            raise ValueError(
-                f"`{name}`: `num_features` must be an int, got {num_features!r}."
-            )
-        if num_features < 1:
-            raise ValueError(
-                f"`{name}`: `num_features` must be positive, got {num_features!r}."
-            )
+        num_features = check_count(num_features, "num_features", name)
         if self._n is not None:
             is_channels_last(data_format, self._n, name)
         self.num_features = num_features

@@ -27,7 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax import lax
 
-from convjax._src.checks import check_choice, is_channels_last
+from convjax._src.checks import check_choice, check_count, is_channels_last
 from convjax._src.pooling import adaptive_avg, spatial_axes
 from convjax._src.typing import Array, ArrayLike
 
@@ -562,16 +562,6 @@ def interpolate(
     return y.astype(x.dtype)
 
 
-def _check_factor(factor, name, fn):
-    if (
-        not isinstance(factor, int | np.integer)
-        or isinstance(factor, bool)
-        or factor < 1
-    ):
-        raise ValueError(f"`{fn}`: `{name}` must be a positive int, got {factor!r}.")
-    return int(factor)
-
-
 def pixel_shuffle(input: ArrayLike, upscale_factor: int) -> Array:
     """Rearranges ``(*, C r^2, H, W)`` into ``(*, C, H r, W r)``, PyTorch's order.
 
@@ -600,7 +590,7 @@ def pixel_shuffle(input: ArrayLike, upscale_factor: int) -> Array:
     """
     fn = "pixel_shuffle"
     x = jnp.asarray(input)
-    r = _check_factor(upscale_factor, "upscale_factor", fn)
+    r = check_count(upscale_factor, "upscale_factor", fn)
     if x.ndim < 3:
         raise ValueError(
             f"`{fn}`: expects `input` with at least 3 dims, got shape {x.shape}."
@@ -644,7 +634,7 @@ def pixel_unshuffle(input: ArrayLike, downscale_factor: int) -> Array:
     """
     fn = "pixel_unshuffle"
     x = jnp.asarray(input)
-    r = _check_factor(downscale_factor, "downscale_factor", fn)
+    r = check_count(downscale_factor, "downscale_factor", fn)
     if x.ndim < 3:
         raise ValueError(
             f"`{fn}`: expects `input` with at least 3 dims, got shape {x.shape}."
