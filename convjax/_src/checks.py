@@ -5,6 +5,7 @@ time and raises ``ValueError``/``TypeError`` naming the offending argument. Noth
 here inspects array values.
 """
 
+import numbers
 from collections.abc import Sequence
 
 import jax.numpy as jnp
@@ -53,6 +54,13 @@ def check_count(value, name: str, fn: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < 1:
         raise ValueError(f"`{fn}`: `{name}` must be a positive int, got {value!r}.")
     return int(value)
+
+
+def check_real(value, name: str, fn: str) -> float:
+    """Returns ``value`` as a float if it is a real Python/NumPy number (not a bool)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"`{fn}`: `{name}` must be a real number, got {value!r}.")
+    return float(value)
 
 
 def check_positive(values: tuple[int, ...], name: str, *, allow_zero: bool = False):

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 import jax
 import jax.numpy as jnp
 
-from convjax._src.checks import check_choice
+from convjax._src.checks import check_choice, check_real
 from convjax._src.typing import Array, DTypeLike
 
 Initializer = Callable[..., Array]
@@ -198,12 +198,6 @@ kaiming_normal.__doc__ = _KAIMING_DOC.format(
 )
 
 
-def _check_gain(gain, fn: str) -> float:
-    if isinstance(gain, bool) or not isinstance(gain, numbers.Real):
-        raise TypeError(f"`{fn}`: `gain` must be a real number, got {gain!r}.")
-    return float(gain)
-
-
 def xavier_uniform(gain: float = 1.0) -> Initializer:
     """PyTorch's ``xavier_uniform_`` (Glorot) as an initializer.
 
@@ -224,7 +218,7 @@ def xavier_uniform(gain: float = 1.0) -> Initializer:
 
     PyTorch parity: ``torch.nn.init.xavier_uniform_`` (fans of PyTorch layouts).
     """
-    gain = _check_gain(gain, "xavier_uniform")
+    gain = check_real(gain, "gain", "xavier_uniform")
     return _scaling(gain**2, "fan_avg", "uniform", "xavier_uniform")
 
 
@@ -248,7 +242,7 @@ def xavier_normal(gain: float = 1.0) -> Initializer:
 
     PyTorch parity: ``torch.nn.init.xavier_normal_`` (not truncated).
     """
-    gain = _check_gain(gain, "xavier_normal")
+    gain = check_real(gain, "gain", "xavier_normal")
     return _scaling(gain**2, "fan_avg", "normal", "xavier_normal")
 
 

@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from convjax._src.checks import check_choice, check_floating
+from convjax._src.checks import check_choice, check_floating, check_real
 from convjax._src.typing import Array, ArrayLike, Reduction
 
 _REDUCTIONS = ("none", "mean", "sum")
@@ -96,11 +96,6 @@ def _elementwise_pair(input, target, fn: str):
     out_dtype = jnp.result_type(x, y)
     dtype = _compute_dtype(x, y)
     return x.astype(dtype), y.astype(dtype), out_dtype
-
-
-def _check_real(value, name: str, fn: str):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise TypeError(f"`{fn}`: `{name}` must be a real number, got {value!r}.")
 
 
 # --------------------------------------------------------------------------------------
@@ -201,7 +196,7 @@ def smooth_l1_loss(
     """
     fn = "smooth_l1_loss"
     check_choice(reduction, _REDUCTIONS, "reduction")
-    _check_real(beta, "beta", fn)
+    check_real(beta, "beta", fn)
     if beta < 0:
         raise ValueError(f"`{fn}`: `beta` must be non-negative, got {beta!r}.")
     x, y, out_dtype = _elementwise_pair(input, target, fn)
@@ -249,7 +244,7 @@ def huber_loss(
     """
     fn = "huber_loss"
     check_choice(reduction, _REDUCTIONS, "reduction")
-    _check_real(delta, "delta", fn)
+    check_real(delta, "delta", fn)
     if not delta > 0:
         raise ValueError(f"`{fn}`: `delta` must be positive, got {delta!r}.")
     x, y, out_dtype = _elementwise_pair(input, target, fn)
