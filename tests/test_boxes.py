@@ -439,3 +439,8 @@ def test_small_int_boxes_do_not_wrap_when_converted(fmt):
     b = np.array([[200, 0, 100, 10]], np.uint8)
     np.testing.assert_array_equal(B.box_iou(b, b, fmt=fmt), [[1.0]])
     np.testing.assert_array_equal(B.box_area(b, fmt=fmt), [1000])
+
+
+def test_string_gamma_is_a_type_error():
+    with pytest.raises(TypeError, match="`gamma` must be a number"):
+        B.sigmoid_focal_loss(np.zeros(3, np.float32), np.ones(3, np.float32), gamma="2")

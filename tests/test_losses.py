@@ -338,3 +338,10 @@ def test_errors(rng):
         pytest.warns(UserWarning),
     ):
         F.l1_loss(p, np.ones(4, np.float32))
+
+
+def test_string_label_smoothing_is_a_type_error():
+    with pytest.raises(TypeError, match="`label_smoothing` must be a number"):
+        F.cross_entropy(
+            np.zeros((2, 3), np.float32), np.array([0, 1]), label_smoothing="0.1"
+        )

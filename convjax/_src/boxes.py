@@ -781,6 +781,10 @@ def sigmoid_focal_loss(
         raise ValueError(
             f"`alpha` must be in the range [0, 1] or -1 for ignore, got {alpha!r}."
         )
+    if isinstance(gamma, bool | str):
+        raise TypeError(
+            f"`sigmoid_focal_loss`: `gamma` must be a number, got {gamma!r}."
+        )
     check_choice(reduction, _REDUCTIONS, "reduction")
     x, t = jnp.asarray(inputs), jnp.asarray(targets)
     check_floating(x, "sigmoid_focal_loss", "inputs")

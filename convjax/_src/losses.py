@@ -442,7 +442,7 @@ def cross_entropy(
     check_choice(reduction, _REDUCTIONS, "reduction")
     x, axis, num_classes = _class_setup(input, fn)
     w = _check_class_weight(weight, num_classes, fn)
-    if isinstance(label_smoothing, bool):
+    if isinstance(label_smoothing, bool | str):
         raise TypeError(
             f"`{fn}`: `label_smoothing` must be a number, got {label_smoothing!r}."
         )

@@ -50,10 +50,20 @@ def _load(spec: str):
 
 def _shape(text: str) -> tuple[int, ...]:
     try:
-        return tuple(int(d) for d in text.replace("x", ",").split(",") if d.strip())
+        shape = tuple(int(d) for d in text.replace("x", ",").split(",") if d.strip())
     except ValueError:
+        shape = ()
+    if not shape or min(shape) < 1:
+        raise argparse.ArgumentTypeError(f"bad shape {text!r}; use e.g. 1,3,224,224")
+    return shape
+
+
+def _dtype(text: str):
+    try:
+        return jnp.dtype(text)
+    except TypeError:
         raise argparse.ArgumentTypeError(
-            f"bad shape {text!r}; use e.g. 1,3,224,224"
+            f"bad dtype {text!r}; use e.g. float32 or bfloat16"
         ) from None
 
 
@@ -86,7 +96,10 @@ def main(argv=None) -> int:
         help="input shape, e.g. 1,3,224,224 (repeat for several inputs)",
     )
     parser.add_argument(
-        "--dtype", default="float32", help="input dtype (default float32)"
+        "--dtype",
+        type=_dtype,
+        default="float32",
+        help="input dtype (default float32)",
     )
     parser.add_argument(
         "--kw", type=_kw, action="append", default=[], help="factory keyword, key=value"
@@ -121,7 +134,7 @@ def main(argv=None) -> int:
         )
     if args.eval:
         model.eval()
-    dtype = jnp.dtype(args.dtype)
+    dtype = args.dtype
     inputs = [jax.ShapeDtypeStruct(s, dtype) for s in args.input]
     print(summary(model, *inputs))
     if args.backward:
