@@ -174,3 +174,19 @@ def test_cli_prints_summary():
     )
     assert bad.returncode != 0
     assert "MODULE:FACTORY" in bad.stderr
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--input", "1,3,8,8", "--dtype", "floatt"], "bad dtype 'floatt'"),
+        (["--input", "1,-3"], "bad shape '1,-3'"),
+    ],
+)
+def test_cli_rejects_bad_dtype_and_shape(args, message, capsys):
+    from convjax.analysis.__main__ import main
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["tests.test_summary:make_model", *args])
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
