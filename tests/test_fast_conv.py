@@ -1,4 +1,4 @@
-"""The CPU fast paths (impl="depthwise", "grouped", "pointwise") against impl="xla".
+"""The CPU fast paths (impl="depthwise", "grouped", "pointwise", "subpixel") vs "xla".
 
 Outputs and gradients must equal those of plain ``lax.conv_general_dilated``;
 the custom VJP of the depthwise conv is also checked against finite differences
@@ -6,7 +6,10 @@ the custom VJP of the depthwise conv is also checked against finite differences
 registered implementation; this file covers what is specific to the fast paths.
 """
 
+import dataclasses
+
 import jax
+import jax.extend
 import jax.numpy as jnp
 import numpy as np
 import pytest
@@ -108,16 +111,32 @@ CASES = [
         (4, 3, 3, 3),
         dict(stride=2, padding=1, output_padding=1),
     ),
-    ("transposed", "t1d-crop", True, (2, 3, 7), (3, 2, 4), dict(stride=2, padding=3)),
+    ("subpixel", "t1d-crop", True, (2, 3, 7), (3, 2, 4), dict(stride=2, padding=3)),
     (
-        "transposed",
+        "subpixel",
         "t2d-s31-d2",
         True,
         (2, 3, 5, 6),
         (3, 4, 3, 2),
         dict(stride=(3, 1), padding=(2, 0), output_padding=(1, 0), dilation=(1, 2)),
     ),
-    ("transposed", "t3d", True, (1, 2, 3, 4, 3), (2, 3, 2, 3, 2), dict(stride=2)),
+    (
+        "subpixel",
+        "t2d-s2-d2-g2",
+        True,
+        (2, 4, 5, 4),
+        (4, 3, 3, 3),
+        dict(stride=2, padding=1, output_padding=1, dilation=2, groups=2),
+    ),
+    (
+        "subpixel",
+        "t2d-k2-s3-dw",
+        True,
+        (1, 3, 4, 5),
+        (3, 2, 2, 2),
+        dict(stride=3, padding=(0, 1), output_padding=2, groups=3),
+    ),
+    ("subpixel", "t3d", True, (1, 2, 3, 4, 3), (2, 3, 2, 3, 2), dict(stride=2)),
     ("pointwise", "1d", False, (2, 5, 7), (3, 5, 1), {}),
     ("pointwise", "2d-many-tiny-images", False, (4, 6, 2, 1), (5, 6, 1, 1), {}),
     ("pointwise", "2d-s2", False, (2, 6, 5, 4), (4, 6, 1, 1), dict(stride=2)),
@@ -134,7 +153,7 @@ IDS = [f"{c[0]}-{c[1]}" for c in CASES]
 
 
 def _groups(impl, transposed, xshape, wshape):
-    if impl in ("pointwise", "transposed"):
+    if impl in ("pointwise", "subpixel"):
         return 1
     if impl == "depthwise":
         return xshape[1]
@@ -148,7 +167,7 @@ def _setup(case, dtype=np.float32):
     w = rng.standard_normal(wshape).astype(dtype)
     n = len(xshape) - 2
     kwargs = dict(kwargs)
-    groups = _groups(impl, transposed, xshape, wshape)
+    groups = kwargs.pop("groups", None) or _groups(impl, transposed, xshape, wshape)
     if groups > 1:
         kwargs["groups"] = groups
     fn = CONVT[n] if transposed else CONV[n]
@@ -201,7 +220,8 @@ _PICK = {
     ("depthwise", "2d-s2-d2-x2"),
     ("depthwise", "t2d-op"),
     ("grouped", "2d-g2-s21"),
-    ("transposed", "t2d-s31-d2"),
+    ("subpixel", "t2d-s31-d2"),
+    ("subpixel", "t2d-s2-d2-g2"),
     ("pointwise", "2d-s2"),
 }
 SUBSET = [c for c in CASES if (c[0], c[1]) in _PICK]
@@ -222,9 +242,8 @@ def test_gradients_match_finite_differences(case):
     def loss(x, w):
         return jnp.sum(jnp.sin(f(x, w)))
 
-    # Second order covers the VJPs of the custom VJPs (depthwise weight-gradient
-    # reduction, transposed conv's adjoint).
-    order = 2 if impl in ("depthwise", "transposed") else 1
+    # Second order covers the VJP of the depthwise weight-gradient reduction.
+    order = 2 if impl in ("depthwise", "subpixel") else 1
     check_grads(loss, (x, w), order=order, modes=["rev"], atol=5e-2, rtol=5e-2)
 
 
@@ -309,13 +328,13 @@ def _spec(groups, cin, cout, kernel, padding=None, lhs=None, dtype="float32"):
     [
         (_spec(4, 4, 8, (3, 3), ((1, 1),) * 2), "depthwise"),
         (_spec(3, 3, 3, (5,)), "depthwise"),
-        (_spec(2, 2, 2, (3, 3, 3), lhs=(2, 2, 2)), "depthwise"),
+        (_spec(2, 2, 2, (3, 3, 3), lhs=(2, 2, 2)), "subpixel"),
         (_spec(2, 8, 8, (3, 3)), "grouped"),
         (_spec(1, 8, 4, (1, 1)), "pointwise"),
         (_spec(1, 8, 4, (1, 1), ((1, 1),) * 2), "xla"),
         (_spec(1, 8, 4, (3, 3)), "xla"),
-        (_spec(1, 8, 4, (3, 3), lhs=(2, 2)), "transposed"),
-        (_spec(2, 8, 4, (3, 3), lhs=(2, 2)), "grouped"),
+        (_spec(1, 8, 4, (3, 3), lhs=(2, 2)), "subpixel"),
+        (_spec(2, 8, 4, (3, 3), lhs=(2, 2)), "subpixel"),
         (_spec(1, 1, 4, (3, 3)), "xla"),
         (_spec(4, 4, 4, (3, 3), dtype="complex64"), "xla"),
         (_spec(2, 2, 2, (3,), dtype="bfloat16"), "depthwise"),
@@ -335,7 +354,7 @@ def test_auto_rule_table(spec, cpu, monkeypatch):
         ("grouped", dict(groups=4)),
         ("grouped", {}),
         ("pointwise", dict(padding=1)),
-        ("transposed", {}),
+        ("subpixel", {}),
     ],
 )
 def test_unsupported_configuration_raises(impl, kwargs):
@@ -343,3 +362,92 @@ def test_unsupported_configuration_raises(impl, kwargs):
     w = jnp.ones((4, 4 // kwargs.get("groups", 1), 1, 1))
     with pytest.raises(ValueError, match=f"`conv2d`: `impl='{impl}'` does not support"):
         F.conv2d(x, w, **kwargs, impl=impl)
+
+
+def _conv_eqns(fn, *args):
+    """Every conv_general_dilated equation in the jaxpr of ``fn(*args)``."""
+    found = []
+
+    def walk(jaxpr):
+        for eqn in jaxpr.eqns:
+            if eqn.primitive.name == "conv_general_dilated":
+                found.append(eqn)
+            for sub in jax.extend.core.jaxprs_in_params(eqn.params):
+                walk(sub)
+
+    walk(jax.make_jaxpr(fn)(*args).jaxpr)
+    return found
+
+
+@pytest.mark.parametrize("groups", [1, 2])
+def test_subpixel_multiplies_no_inserted_zero(groups):
+    # stride (2, 3): 6 output phases, each an undilated conv (per group when grouped)
+    x = jnp.ones((1, 4, 5, 5))
+    w = jnp.ones((4, 6 // groups, 4, 3))
+
+    def f(x, w):
+        return F.conv_transpose2d(x, w, stride=(2, 3), groups=groups, impl="subpixel")
+
+    eqns = _conv_eqns(f, x, w)
+    assert len(eqns) == 6 * groups
+    assert all(e.params["lhs_dilation"] == (1, 1) for e in eqns)
+    # kernel 4 at stride 2: 2 taps per phase; kernel 3 at stride 3: 1 tap per phase
+    assert {e.invars[1].aval.shape[2:] for e in eqns} == {(2, 1)}
+    assert [
+        e.params["lhs_dilation"]
+        for e in _conv_eqns(
+            lambda x, w: F.conv_transpose2d(
+                x, w, stride=(2, 3), groups=groups, impl="xla"
+            ),
+            x,
+            w,
+        )
+    ] == [(2, 3)]
+
+
+def test_conv_xla_moves_negative_padding_into_a_slice():
+    # XLA's CPU weight gradient with negative padding can read uninitialised memory.
+    rng = np.random.default_rng(4)
+    x = jnp.asarray(rng.standard_normal((2, 3, 6, 7)), jnp.float32)
+    w = jnp.asarray(rng.standard_normal((2, 3, 2, 1)), jnp.float32)
+    spec = _spec(1, 3, 2, (2, 1), ((-1, 2), (1, -2)))
+    spec = dataclasses.replace(spec, input_size=(6, 7))
+    (eqn,) = _conv_eqns(lambda x, w: dispatch.conv_xla(x, w, spec), x, w)
+    assert eqn.params["padding"] == ((0, 2), (1, 0))
+    # Against NumPy: slice away the negative part, zero-pad the positive part.
+    xp = np.pad(np.asarray(x)[:, :, 1:, :5], ((0, 0), (0, 0), (0, 2), (1, 0)))
+    want = np.zeros((2, 2, 6, 6))
+    for i, j in np.ndindex(2, 1):
+        want += np.einsum(
+            "nchw,oc->nohw", xp[:, :, i : i + 6, j : j + 6], w[:, :, i, j]
+        )
+    _close(dispatch.conv_xla(x, w, spec), want)
+    ct = jnp.asarray(rng.standard_normal(want.shape), jnp.float32)
+    got = jax.vjp(lambda x, w: dispatch.conv_xla(x, w, spec), x, w)[1](ct)
+    ref = jax.vjp(
+        lambda x, w: lax.conv_general_dilated(x, w, (1, 1), spec.padding), x, w
+    )[1](ct)
+    for a, b in zip(got, ref, strict=True):
+        _close(a, b)
+
+
+@pytest.mark.parametrize(
+    "transposed, kwargs",
+    [(True, {}), (True, dict(groups=2)), (False, dict(groups=2, padding=1))],
+    ids=["transposed", "transposed-grouped", "grouped"],
+)
+def test_forward_mode_autodiff_under_auto(transposed, kwargs):
+    # "subpixel" and "grouped" are plain JAX code: jax.jvp works through them.
+    rng = np.random.default_rng(5)
+    x = jnp.asarray(rng.standard_normal((2, 4, 5, 5)), jnp.float32)
+    w = jnp.asarray(rng.standard_normal((4, 4 // kwargs.get("groups", 1), 3, 3)))
+    fn = F.conv_transpose2d if transposed else F.conv2d
+    stride = dict(stride=2) if transposed else {}
+    tx, tw = jnp.ones_like(x), jnp.full_like(w, 0.5)
+
+    def jvp(impl):
+        f = lambda x, w: fn(x, w, **kwargs, **stride, impl=impl)  # noqa: E731
+        return jax.jvp(f, (x, w), (tx, tw))
+
+    for got, want in zip(jvp("auto"), jvp("xla"), strict=True):
+        _close(got, want)

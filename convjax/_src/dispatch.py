@@ -65,17 +65,40 @@ class Implementation:
 
 
 def conv_xla(x, w, spec: ConvSpec):
-    """Plain ``lax.conv_general_dilated``: the reference every other kernel matches."""
+    """Plain ``lax.conv_general_dilated``: the reference every other kernel matches.
+
+    Negative padding of an undilated dim is applied as a slice of ``x`` first: XLA's
+    CPU weight gradient of a conv with negative padding can read uninitialised
+    memory (NaN seen with jax 0.10.2 on a 1x1 kernel with padding ``(-1, 1)``).
+    """
+    x, padding = _crop(x, spec)
     return lax.conv_general_dilated(
         x,
         w,
         window_strides=spec.stride,
-        padding=spec.padding,
+        padding=padding,
         lhs_dilation=spec.lhs_dilation,
         rhs_dilation=spec.rhs_dilation,
         dimension_numbers=spec.dimension_numbers,
         feature_group_count=spec.groups,
     )
+
+
+def _crop(x, spec: ConvSpec):
+    """Moves negative padding of dims without ``lhs_dilation`` into a slice of ``x``."""
+    first = x.ndim - spec.num_spatial - (1 if spec.channels_last else 0)
+    start, limit, padding = [0] * x.ndim, list(x.shape), []
+    for i, ((lo, hi), ld) in enumerate(
+        zip(spec.padding, spec.lhs_dilation, strict=True)
+    ):
+        if ld == 1:
+            start[first + i] -= min(lo, 0)
+            limit[first + i] += min(hi, 0)
+            lo, hi = max(lo, 0), max(hi, 0)
+        padding.append((lo, hi))
+    if start == [0] * x.ndim and limit == list(x.shape):
+        return x, spec.padding
+    return lax.slice(x, start, limit), tuple(padding)
 
 
 IMPLEMENTATIONS: dict[str, Implementation] = {}
@@ -92,18 +115,19 @@ register("xla", conv_xla, lambda spec: True, "lax.conv_general_dilated")
 # ``supports(spec)`` holds is used. Backends not listed use ``"xla"``.
 #
 # CPU (measured by benchmarks/conv.py, 2 cores, float32; see README):
+#   "subpixel"   transposed conv (lhs_dilation > 1, stride 1): stride**n stride-1
+#                phase convs, each dispatched again by these rules; no product with
+#                an inserted zero (XLA computes them all): 1.5-2x on dense ones.
 #   "depthwise"  groups == in_channels (any multiplier, stride, dilation, padding,
-#                1d/2d/3d, transposed): XLA's depthwise conv runs at ~1 GFLOP/s,
-#                shift-and-add at 10-20; forward+backward 30-100x.
-#   "grouped"    1 < groups < in_channels: per-group dense convs, ~50x on the
-#                backward.
+#                1d/2d/3d): XLA's depthwise conv runs at ~1 GFLOP/s, shift-and-add
+#                at 10-50; forward+backward 30-100x.
+#   "grouped"    1 < groups < in_channels: per-group dense convs, 10x forward and
+#                50-100x on the backward.
 #   "pointwise"  1x1 kernel, no padding, groups == 1: one matrix product, 2-4x.
-#   "transposed" dense transposed conv (lhs_dilation > 1, stride 1): lax forward,
-#                VJP through the adjoint strided conv, ~50x on the backward.
 #   "xla"        everything else (dense convs: no formulation measured faster).
 # GPU/TPU: "xla" (cuDNN / the TPU convolution emitter handle all of these).
 AUTO_RULES: dict[str, tuple[str, ...]] = {
-    "cpu": ("depthwise", "grouped", "pointwise", "transposed", "xla"),
+    "cpu": ("subpixel", "depthwise", "grouped", "pointwise", "xla"),
 }
 
 
