@@ -16,7 +16,11 @@ machine's GEMM GFLOP/s (2048^3 float32 matmul) as the ceiling.
 
 Every timing is the median of ``--reps`` (default 7, at least 5) runs after a
 compiling call and one or two warm-up calls (one when a call takes over a second:
-lax's depthwise backward), ``jax.block_until_ready`` on every output. Float32, batch 8 unless noted.
+lax's depthwise backward), ``jax.block_until_ready`` on every output. The jax
+columns of a case are timed in interleaved rounds (auto, lax, flax, auto, ...), so
+that their ratios see the same machine load; ``impl`` names the implementation
+``auto`` picked (``subpixel>grouped``: the phase convs of a sub-pixel transposed
+conv ran grouped). Float32, batch 8 unless noted.
 
 Usage::
 
@@ -24,6 +28,7 @@ Usage::
 """
 
 import argparse
+import functools
 import json
 import math
 import os
@@ -163,18 +168,33 @@ def geometry(case):
     return (n, cin, *spatial), wshape, (n, cout, *out), 2 * macs
 
 
-def _median_time(fn, reps):
+def _warm(fn):
     fn()  # compiles
     t0 = time.perf_counter()
     fn()  # warm-up
     if time.perf_counter() - t0 < 1.0:
         fn()
-    times = []
+
+
+def _median_times(fns, reps):
+    """Medians of ``reps`` timed rounds; each round calls every ``fn`` once, in turn.
+
+    Interleaving puts every contender of a case under the same machine load, so
+    their ratios hold even when the absolute times drift (shared machines).
+    """
+    for fn in fns:
+        _warm(fn)
+    times = [[] for _ in fns]
     for _ in range(reps):
-        t0 = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+        for fn, ts in zip(fns, times, strict=True):
+            t0 = time.perf_counter()
+            fn()
+            ts.append(time.perf_counter() - t0)
+    return [statistics.median(ts) for ts in times]
+
+
+def _median_time(fn, reps):
+    return _median_times([fn], reps)[0]
 
 
 # --------------------------------------------------------------------------- torch
@@ -234,9 +254,9 @@ def run_jax(names, reps):
         picked.append(chosen.name)
         return chosen
 
-    def timed(f, *args):
+    def call(f, *args):
         f = jax.jit(f)
-        return _median_time(lambda: jax.block_until_ready(f(*args)), reps)
+        return lambda: jax.block_until_ready(f(*args))
 
     def fwd_bwd(f):
         def g(x, w, ct):
@@ -246,7 +266,7 @@ def run_jax(names, reps):
         return g
 
     a = jnp.asarray(np.random.default_rng(0).standard_normal((2048, 2048)), "float32")
-    results = {"gemm": 2 * 2048**3 / timed(lambda a: a @ a, a) / 1e9}
+    results = {"gemm": 2 * 2048**3 / _median_time(call(lambda a: a @ a, a), reps) / 1e9}
     for name in names:
         kind, n, cin, cout, spatial, kernel, kw = CASES[name]
         xs, ws, ys, flops = geometry(CASES[name])
@@ -256,32 +276,34 @@ def run_jax(names, reps):
         x = jnp.asarray(rng.standard_normal(xs, dtype=np.float32))
         w = jnp.asarray(rng.standard_normal(ws, dtype=np.float32))
         ct = jnp.asarray(rng.standard_normal(ys, dtype=np.float32))
-        row = {}
+        row, calls = {}, {}
         for impl in ("auto", "xla"):
 
             def f(x, w, impl=impl, fn=fn, kw=kw):
                 return fn(x, w, **kw, impl=impl)
 
-            if impl == "auto":
-                dispatch.choose = spy
-                picked.clear()
-                jax.eval_shape(f, x, w)
-                dispatch.choose = choose
-                row["impl"] = picked[-1]
-            row[impl] = (
-                flops / timed(f, x, w) / 1e9,
-                3 * flops / timed(fwd_bwd(f), x, w, ct) / 1e9,
-            )
-        row["flax"] = _flax_times(nnx, jnp, kind, cin, cout, d, kernel, kw, x, ct)
-        if row["flax"] is not None:
-            tf, tfb = row["flax"]
-            row["flax"] = (flops / tf / 1e9, 3 * flops / tfb / 1e9)
+            calls[impl] = (call(f, x, w), call(fwd_bwd(f), x, w, ct))
+        dispatch.choose = spy
+        picked.clear()
+        jax.eval_shape(functools.partial(fn, **kw), x, w)
+        dispatch.choose = choose
+        inner = [p for p in dict.fromkeys(picked[1:]) if p != picked[0]]
+        row["impl"] = picked[0] + "".join(f">{p}" for p in inner)
+        flax = _flax_calls(nnx, jnp, kind, cin, cout, d, kernel, kw, x, ct)
+        if flax is not None:
+            calls["flax"] = flax
+        fns = [c for pair in calls.values() for c in pair]
+        times = iter(_median_times(fns, reps))
+        for key in calls:
+            row[key] = (flops / next(times) / 1e9, 3 * flops / next(times) / 1e9)
+        row.setdefault("flax", None)
         results[name] = row
-    return results, timed, fwd_bwd
+    return results
 
 
-def _flax_times(nnx, jnp, kind, cin, cout, d, kernel, kw, x, ct):
-    """flax.nnx.Conv/ConvTranspose in NHWC, PyTorch's geometry; None if no match."""
+def _flax_calls(nnx, jnp, kind, cin, cout, d, kernel, kw, x, ct):
+    """flax.nnx.Conv/ConvTranspose in NHWC, PyTorch's geometry: (forward, forward+backward)
+    callables, or None where flax has no equivalent."""
     import jax
 
     groups = kw.get("groups", 1)
@@ -329,14 +351,11 @@ def _flax_times(nnx, jnp, kind, cin, cout, d, kernel, kw, x, ct):
         y, vjp = jax.vjp(f, xl, state)
         return y, vjp(ctl)
 
-    def timed(h, *args):
+    def call(h, *args):
         h = jax.jit(h)
-        return _median_time(lambda: jax.block_until_ready(h(*args)), REPS)
+        return lambda: jax.block_until_ready(h(*args))
 
-    return timed(f, xl, state), timed(g, xl, state, ctl)
-
-
-REPS = 7
+    return call(f, xl, state), call(g, xl, state, ctl)
 
 
 def _fmt(v):
@@ -354,7 +373,6 @@ def _ratio(a, b):
 
 
 def main():
-    global REPS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=7)
     parser.add_argument("--cases", default="", help="';'-separated substrings")
@@ -362,29 +380,29 @@ def main():
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--torch-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    REPS = max(args.reps, 5)
+    reps = max(args.reps, 5)
     names = [
         n
         for n in CASES
         if not args.cases or any(c.strip() in n for c in args.cases.split(";"))
     ]
     if args.torch_json:
-        print(json.dumps(run_torch(names, REPS)))
+        print(json.dumps(run_torch(names, reps)))
         return
     torch = None
     if not args.no_torch and os.path.exists(args.torch_python):
-        cmd = [args.torch_python, __file__, "--torch-json", f"--reps={REPS}"]
+        cmd = [args.torch_python, __file__, "--torch-json", f"--reps={reps}"]
         cmd.append(f"--cases={';'.join(names)}")
         out = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if out.returncode == 0:
             torch = json.loads(out.stdout.strip().splitlines()[-1])
         else:
             print(f"torch run failed: {out.stderr[-500:]}", file=sys.stderr)
-    results, *_ = run_jax(names, REPS)
+    results = run_jax(names, reps)
     import jax
 
     print(
-        f"GFLOP/s, forward / forward+backward, float32, median of {REPS}; "
+        f"GFLOP/s, forward / forward+backward, float32, median of {reps}; "
         f"jax {jax.__version__}"
         + (f", torch {torch['version']} ({torch['threads']} threads)" if torch else "")
         + f"; {os.cpu_count()} CPUs.\n"
