@@ -1,7 +1,7 @@
 """The CPU fast paths (impl="depthwise", "grouped", "pointwise", "subpixel") vs "xla".
 
 Outputs and gradients must equal those of plain ``lax.conv_general_dilated``;
-the custom VJP of the depthwise conv is also checked against finite differences
+the depthwise primitives' transposes are also checked against finite differences
 (first and second order). tests/test_conv.py runs the full conv grid over every
 registered implementation; this file covers what is specific to the fast paths.
 """
@@ -242,9 +242,9 @@ def test_gradients_match_finite_differences(case):
     def loss(x, w):
         return jnp.sum(jnp.sin(f(x, w)))
 
-    # Second order covers the VJP of the depthwise weight-gradient reduction.
+    # Second order covers the transposes of the depthwise weight-gradient primitive.
     order = 2 if impl in ("depthwise", "subpixel") else 1
-    check_grads(loss, (x, w), order=order, modes=["rev"], atol=5e-2, rtol=5e-2)
+    check_grads(loss, (x, w), order=order, modes=["fwd", "rev"], atol=5e-2, rtol=5e-2)
 
 
 def test_second_order_matches_xla():
@@ -433,11 +433,24 @@ def test_conv_xla_moves_negative_padding_into_a_slice():
 
 @pytest.mark.parametrize(
     "transposed, kwargs",
-    [(True, {}), (True, dict(groups=2)), (False, dict(groups=2, padding=1))],
-    ids=["transposed", "transposed-grouped", "grouped"],
+    [
+        (True, {}),
+        (True, dict(groups=2)),
+        (True, dict(groups=4)),
+        (False, dict(groups=2, padding=1)),
+        (False, dict(groups=4, padding=1, stride=2)),
+    ],
+    ids=[
+        "transposed",
+        "transposed-grouped",
+        "transposed-depthwise",
+        "grouped",
+        "depthwise",
+    ],
 )
 def test_forward_mode_autodiff_under_auto(transposed, kwargs):
-    # "subpixel" and "grouped" are plain JAX code: jax.jvp works through them.
+    # Every CPU kernel composes with forward mode: "subpixel" and "grouped" are
+    # plain JAX code, "depthwise" is a pair of bilinear primitives.
     rng = np.random.default_rng(5)
     x = jnp.asarray(rng.standard_normal((2, 4, 5, 5)), jnp.float32)
     w = jnp.asarray(rng.standard_normal((4, 4 // kwargs.get("groups", 1), 3, 3)))
@@ -445,9 +458,67 @@ def test_forward_mode_autodiff_under_auto(transposed, kwargs):
     stride = dict(stride=2) if transposed else {}
     tx, tw = jnp.ones_like(x), jnp.full_like(w, 0.5)
 
-    def jvp(impl):
-        f = lambda x, w: fn(x, w, **kwargs, **stride, impl=impl)  # noqa: E731
-        return jax.jvp(f, (x, w), (tx, tw))
+    def transforms(impl):
+        def f(x, w):
+            return jnp.sum(jnp.sin(fn(x, w, **kwargs, **stride, impl=impl)))
 
-    for got, want in zip(jvp("auto"), jvp("xla"), strict=True):
-        _close(got, want)
+        return (
+            jax.jvp(f, (x, w), (tx, tw)),
+            jax.jit(jax.jacfwd(jax.grad(f, 1), 1))(x, w),  # Hessian in w
+            jax.jit(jax.jacfwd(jax.grad(f, 0), 1))(x, w),  # mixed second derivative
+        )
+
+    got, want = transforms("auto"), transforms("xla")
+    for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(want), strict=True):
+        _close(a, b, 1e-4)
+
+
+@pytest.mark.parametrize(
+    "in_axes", [(0, None), (None, 0), (0, 0), (1, 2)], ids=["x", "w", "both", "inner"]
+)
+def test_depthwise_vmap_over_inputs_and_kernels(in_axes):
+    # vmap folds a mapped input into the batch and a mapped kernel into the channels
+    # (depth multiplier 2).
+    rng = np.random.default_rng(6)
+    x = jnp.asarray(rng.standard_normal((2, 3, 7, 5)), jnp.float32)
+    w = jnp.asarray(rng.standard_normal((6, 1, 3, 2)), jnp.float32)
+    xs = jnp.stack([x, 2 * x + 1, -x], axis=in_axes[0] or 0)
+    ws = jnp.stack([w, -w, 3 * w], axis=in_axes[1] or 0)
+    args = (xs if in_axes[0] is not None else x, ws if in_axes[1] is not None else w)
+
+    def run(impl):
+        def f(x, w):
+            return F.conv2d(x, w, groups=3, stride=(2, 1), padding=1, impl=impl)
+
+        def loss(x, w):
+            return jnp.sum(jnp.sin(jax.vmap(f, in_axes)(x, w)))
+
+        y = jax.vmap(f, in_axes)(*args)
+        return (
+            y,
+            jax.grad(loss, (0, 1))(*args),
+            jax.vmap(jax.grad(lambda x, w: jnp.sum(jnp.sin(f(x, w))), (0, 1)), in_axes)(
+                *args
+            ),
+        )
+
+    for a, b in zip(
+        jax.tree.leaves(run("depthwise")), jax.tree.leaves(run("xla")), strict=True
+    ):
+        _close(a, b)
+
+
+def test_depthwise_primitives_run_without_jit():
+    # Op-by-op evaluation of the primitives must not re-enter themselves.
+    rng = np.random.default_rng(7)
+    x = jnp.asarray(rng.standard_normal((2, 4, 6, 5)), jnp.float32)
+    w = jnp.asarray(rng.standard_normal((4, 1, 3, 3)), jnp.float32)
+
+    def loss(impl):
+        return lambda x, w: jnp.sum(jnp.sin(F.conv2d(x, w, groups=4, impl=impl)))
+
+    want = jax.value_and_grad(loss("xla"), (0, 1))(x, w)
+    with jax.disable_jit():
+        got = jax.value_and_grad(loss("depthwise"), (0, 1))(x, w)
+    for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(want), strict=True):
+        _close(a, b)

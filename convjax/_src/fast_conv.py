@@ -3,7 +3,8 @@
 Importing this module registers, next to ``impl="xla"``:
 
 * ``"depthwise"`` (:mod:`convjax._src.fast_conv_depthwise`): ``groups ==
-  in_channels`` with any depth multiplier, as shift-and-add with a custom VJP;
+  in_channels`` with any depth multiplier, as shift-and-add primitives with fast
+  transposes;
 * ``"grouped"``: ``1 < groups < in_channels`` as ``groups`` dense convolutions on
   channel slices, concatenated (XLA's own grouped conv, and above all its backward
   pass, is one to two orders of magnitude slower on CPU);

@@ -1,4 +1,4 @@
-"""Depthwise convolution as shift-and-accumulate, with a hand-written VJP.
+"""Depthwise convolution as shift-and-accumulate, as two bilinear JAX primitives.
 
 XLA's CPU backend runs depthwise convolutions (``groups == in_channels``) through a
 generic grouped-conv path that reaches about 1 GFLOP/s, and its backward is worse.
@@ -13,11 +13,12 @@ This module writes the same convolution as fused elementwise passes:
   in the same frame, so that every tap is a contiguous offset into the flat input;
   one variadic ``lax.reduce`` produces up to 13 taps in a single pass over memory.
 
+The conv and its weight gradient are primitives (``conv_p``, ``wgrad_p``), bilinear
+like ``lax.conv_general_dilated``, each transposed through the other: reverse and
+forward mode (``grad``, ``jvp``, ``jacfwd``, ``hessian``) and ``vmap`` (over
+inputs or kernels) compose to any order and always run these kernels.
 Everything accumulates in float32 (float64 for float64 inputs), whatever the
 input dtype; real floating dtypes only (complex convs stay with ``"xla"``).
-Second derivatives work: the weight-gradient reduction has its own VJP (through
-the slower per-tap formulation). Forward-mode autodiff (``jax.jvp``) is not
-available, as for every ``jax.custom_vjp`` function.
 
 Shape legend: N batch, C channels, A/B channel multipliers on the way in/out,
 S input spatial size, O output spatial size, K kernel size, P padded frame size.
@@ -30,6 +31,9 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
+from jax.core import ShapedArray
+from jax.extend.core import Primitive
+from jax.interpreters import ad, batching, mlir
 
 from convjax._src import dispatch
 
@@ -197,35 +201,6 @@ def weight_grad_fast(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation):
     return jnp.stack(results, axis=-1).reshape((c, a_in, b_out) + tuple(ksize))
 
 
-def weight_grad_slow(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation):
-    """Same as :func:`weight_grad_fast` by autodiff of :func:`shift_add` (reference)."""
-    acc_dtype = _acc(x, g)
-    w0 = jnp.zeros((x.shape[1], x.shape[2], g.shape[2]) + tuple(ksize), acc_dtype)
-    _, vjp = jax.vjp(
-        lambda w: shift_add(x, w, stride, padding, lhs_dilation, rhs_dilation), w0
-    )
-    return vjp(g.astype(acc_dtype))[0]
-
-
-@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4, 5, 6))
-def weight_grad(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation):
-    """:func:`weight_grad_fast`, differentiable through :func:`weight_grad_slow`."""
-    return weight_grad_fast(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation)
-
-
-def _wg_fwd(x, g, *geom):
-    return weight_grad_fast(x, g, *geom), (x, g)
-
-
-def _wg_bwd(*args):
-    *geom, (x, g), ct = args
-    _, vjp = jax.vjp(lambda x, g: weight_grad_slow(x, g, *geom), x, g)
-    return vjp(ct)
-
-
-weight_grad.defvjp(_wg_fwd, _wg_bwd)
-
-
 def _input_grad_geometry(in_size, ksize, stride, padding, lhs_dilation, dil, out):
     """Padding of the conv that maps the output gradient back to the input."""
     pads = []
@@ -238,49 +213,146 @@ def _input_grad_geometry(in_size, ksize, stride, padding, lhs_dilation, dil, out
     return tuple(pads)
 
 
-@functools.partial(jax.custom_vjp, nondiff_argnums=(2, 3, 4, 5))
+# Two bilinear primitives, each transposed through the other (as lax's conv is):
+#   conv_p:  x (N, C, A, *S), w (C, A, B, *K) -> y (N, C, B, *O)   (shift_add)
+#   wgrad_p: x (N, C, A, *S), g (N, C, B, *O) -> dw (C, A, B, *K)  (weight_grad_fast)
+# JVPs follow from bilinearity, so forward mode, reverse mode and every higher
+# order work, each derivative running these fast kernels again.
+conv_p = Primitive("convjax_depthwise_conv")
+wgrad_p = Primitive("convjax_depthwise_weight_grad")
+
+
+def _conv_impl(x, w, *, stride, padding, lhs_dilation, rhs_dilation):
+    y = shift_add(x, w, stride, padding, lhs_dilation, rhs_dilation)
+    return y.astype(x.dtype)
+
+
+def _wgrad_impl(x, g, *, ksize, stride, padding, lhs_dilation, rhs_dilation):
+    dw = weight_grad_fast(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation)
+    return dw.astype(x.dtype)
+
+
+def _flip(w):
+    """``(C, A, B, *K)`` -> ``(C, B, A, *K)`` flipped: the adjoint's kernel."""
+    return jnp.flip(jnp.swapaxes(w, 1, 2), tuple(range(3, w.ndim)))
+
+
+def _adjoint(g, w, in_size, *, stride, padding, lhs_dilation, rhs_dilation):
+    """``x_bar`` with ``<x_bar, x> = <g, conv(x, w)>``: the transposed depthwise conv."""
+    pads = _input_grad_geometry(
+        in_size, w.shape[3:], stride, padding, lhs_dilation, rhs_dilation, g.shape[3:]
+    )
+    return conv_p.bind(
+        g,
+        _flip(w),
+        stride=lhs_dilation,
+        padding=pads,
+        lhs_dilation=stride,
+        rhs_dilation=rhs_dilation,
+    )
+
+
+def _conv_transpose_x(ct, x, w, **geom):
+    return _adjoint(ct, w, x.aval.shape[3:], **geom)
+
+
+def _conv_transpose_w(ct, x, w, **geom):
+    return wgrad_p.bind(x, ct, ksize=w.aval.shape[3:], **geom)
+
+
+def _wgrad_transpose_x(ct, x, g, *, ksize, **geom):
+    return _adjoint(g, ct, x.aval.shape[3:], **geom)
+
+
+def _wgrad_transpose_g(ct, x, g, *, ksize, **geom):
+    return conv_p.bind(x, ct, **geom)
+
+
+def _fold(args, dims, size, axes):
+    """Moves each arg's vmapped axis (broadcast where unbatched) into its dim ``axes[i]``.
+
+    The vmapped axis ``V`` and that dim ``D`` merge as ``V * D`` (``V`` major).
+    """
+    out = []
+    for a, d, axis in zip(args, dims, axes, strict=True):
+        a = (
+            jnp.broadcast_to(a, (size, *a.shape))
+            if d is None
+            else jnp.moveaxis(a, d, 0)
+        )
+        a = jnp.moveaxis(a, 0, axis)
+        out.append(a.reshape(a.shape[:axis] + (-1,) + a.shape[axis + 2 :]))
+    return out
+
+
+def _unfold(y, size, axis):
+    return y.reshape(y.shape[:axis] + (size, -1) + y.shape[axis + 1 :]), axis
+
+
+def _size(args, dims):
+    return next(a.shape[d] for a, d in zip(args, dims, strict=True) if d is not None)
+
+
+def _conv_batch(args, dims, **geom):
+    size = _size(args, dims)
+    if dims[1] is None:  # one kernel: the vmapped axis joins the batch N
+        (x,) = _fold(args[:1], dims[:1], size, (0,))
+        return _unfold(conv_p.bind(x, args[1], **geom), size, 0)
+    # per-example kernels: channels are independent, so it joins the channels C
+    x, w = _fold(args, dims, size, (1, 0))
+    return _unfold(conv_p.bind(x, w, **geom), size, 1)
+
+
+def _wgrad_batch(args, dims, **params):
+    x, g = _fold(args, dims, _size(args, dims), (1, 1))
+    return _unfold(wgrad_p.bind(x, g, **params), _size(args, dims), 0)
+
+
+@functools.partial(jax.jit, static_argnames=("impl", "params"))
+def _apply(*args, impl, params):
+    return impl(*args, **dict(params))
+
+
+def _eager(impl):
+    """Op-by-op evaluation: ``impl`` compiled once per shape and geometry."""
+    return lambda *args, **params: _apply(
+        *args, impl=impl, params=tuple(sorted(params.items()))
+    )
+
+
+def _abstract(impl):
+    def rule(*avals, **params):
+        out = jax.eval_shape(functools.partial(impl, **params), *avals)
+        return ShapedArray(out.shape, out.dtype)
+
+    return rule
+
+
+for _p, _impl, _lhs, _rhs, _batch in (
+    (conv_p, _conv_impl, _conv_transpose_x, _conv_transpose_w, _conv_batch),
+    (wgrad_p, _wgrad_impl, _wgrad_transpose_x, _wgrad_transpose_g, _wgrad_batch),
+):
+    _p.def_impl(_eager(_impl))
+    _p.def_abstract_eval(_abstract(_impl))
+    mlir.register_lowering(_p, mlir.lower_fun(_impl, multiple_results=False))
+    ad.defbilinear(_p, _lhs, _rhs)
+    batching.primitive_batchers[_p] = _batch
+
+
 def depthwise(x, w, stride, padding, lhs_dilation, rhs_dilation):
     """Depthwise conv of channels-first ``x`` ``(N, C, *S)`` with ``w`` ``(C*m, 1, *K)``."""
     num, c = x.shape[:2]
     ksize = w.shape[2:]
     m = w.shape[0] // c
-    y = shift_add(
+    y = conv_p.bind(
         x[:, :, None],
         w.reshape((c, 1, m) + ksize),
-        stride,
-        padding,
-        lhs_dilation,
-        rhs_dilation,
+        stride=tuple(stride),
+        padding=tuple(tuple(p) for p in padding),
+        lhs_dilation=tuple(lhs_dilation),
+        rhs_dilation=tuple(rhs_dilation),
     )
-    return y.reshape((num, c * m) + y.shape[3:]).astype(x.dtype)
-
-
-def _dw_fwd(x, w, *geom):
-    return depthwise(x, w, *geom), (x, w)
-
-
-def _dw_bwd(stride, padding, lhs_dilation, rhs_dilation, res, ct):
-    x, w = res
-    num, c = x.shape[:2]
-    ksize = w.shape[2:]
-    m = w.shape[0] // c
-    out = ct.shape[2:]
-    g = ct.reshape((num, c, m) + out)
-    pads = _input_grad_geometry(
-        x.shape[2:], ksize, stride, padding, lhs_dilation, rhs_dilation, out
-    )
-    wflip = jnp.flip(w.reshape((c, m, 1) + ksize), tuple(range(3, 3 + len(ksize))))
-    dx = shift_add(g, wflip, lhs_dilation, pads, stride, rhs_dilation)
-    dw = weight_grad(
-        x[:, :, None], g, ksize, stride, padding, lhs_dilation, rhs_dilation
-    )
-    return (
-        dx.reshape(x.shape).astype(x.dtype),
-        dw.reshape(w.shape).astype(w.dtype),
-    )
-
-
-depthwise.defvjp(_dw_fwd, _dw_bwd)
+    return y.reshape((num, c * m) + y.shape[3:])
 
 
 def _channels_first(x, spec):
@@ -312,6 +384,6 @@ dispatch.register(
     "depthwise",
     conv_depthwise,
     supports_depthwise,
-    "depthwise conv (groups == in_channels, any multiplier) as shift-and-add with a "
-    "custom VJP",
+    "depthwise conv (groups == in_channels, any multiplier) as shift-and-add "
+    "primitives (conv and weight gradient, each transposed through the other)",
 )
