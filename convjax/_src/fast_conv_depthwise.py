@@ -328,6 +328,9 @@ def _abstract(impl):
     return rule
 
 
+# Primitive name -> the function it lowers to (FLOP counting expands it).
+IMPLEMENTATIONS = {conv_p.name: _conv_impl, wgrad_p.name: _wgrad_impl}
+
 for _p, _impl, _lhs, _rhs, _batch in (
     (conv_p, _conv_impl, _conv_transpose_x, _conv_transpose_w, _conv_batch),
     (wgrad_p, _wgrad_impl, _wgrad_transpose_x, _wgrad_transpose_g, _wgrad_batch),

@@ -4,7 +4,8 @@
 :func:`jax.make_jaxpr` -- nothing is compiled or run -- and walks every equation,
 recursing into the sub-jaxprs of ``jit``, ``closed_call``, ``custom_jvp_call``,
 ``custom_vjp_call``, ``remat``, ``shard_map``, ``scan`` (body times ``length``),
-``while`` (body once, see notes) and ``cond`` (the most expensive branch).
+``while`` (body once, see notes) and ``cond`` (the most expensive branch), and
+expanding convjax's depthwise-conv primitives into the operations they lower to.
 
 Counting conventions (one MAC = one multiply + one add):
 
@@ -56,7 +57,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from convjax._src import dispatch
+from convjax._src import dispatch, fast_conv_depthwise
 
 try:  # the current name stack, to key module calls like the jaxpr does
     from jax._src.source_info_util import current_name_stack as _current_name_stack
@@ -391,6 +392,12 @@ class _Tally:
                 sub = _Tally(self.conv_taps, self.elementwise)
                 sub.walk(params["jaxpr"], full, inner_starts, bwd, 1, tconv)
                 self.merge(sub, times * devices)  # the body runs once per device
+            elif name in fast_conv_depthwise.IMPLEMENTATIONS:
+                # convjax's own primitives: count the operations they lower to
+                impl = fast_conv_depthwise.IMPLEMENTATIONS[name]
+                avals = [v.aval for v in eqn.invars]
+                sub_jaxpr = jax.make_jaxpr(functools.partial(impl, **params))(*avals)
+                self.walk(sub_jaxpr.jaxpr, full, inner_starts, bwd, times, tconv)
             elif name in (_CONV, _DOT):
                 if name == _CONV:
                     macs, flops = conv_cost(
