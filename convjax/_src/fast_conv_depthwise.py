@@ -304,8 +304,9 @@ def _conv_batch(args, dims, **geom):
 
 
 def _wgrad_batch(args, dims, **params):
-    x, g = _fold(args, dims, _size(args, dims), (1, 1))
-    return _unfold(wgrad_p.bind(x, g, **params), _size(args, dims), 0)
+    size = _size(args, dims)  # it joins the channels C of both operands
+    x, g = _fold(args, dims, size, (1, 1))
+    return _unfold(wgrad_p.bind(x, g, **params), size, 0)
 
 
 @functools.partial(jax.jit, static_argnames=("impl", "params"))
