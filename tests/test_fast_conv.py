@@ -7,6 +7,10 @@ registered implementation; this file covers what is specific to the fast paths.
 """
 
 import dataclasses
+import os
+import subprocess
+import sys
+import textwrap
 
 import jax
 import jax.extend
@@ -380,8 +384,10 @@ def _conv_eqns(fn, *args):
 
 
 @pytest.mark.parametrize("groups", [1, 2])
-def test_subpixel_multiplies_no_inserted_zero(groups):
-    # stride (2, 3): 6 output phases, each an undilated conv (per group when grouped)
+def test_subpixel_multiplies_no_inserted_zero(groups, monkeypatch):
+    # stride (2, 3): 6 output phases, each an undilated conv (per group when grouped:
+    # the phase convs are dispatched by the CPU rules)
+    monkeypatch.setattr(dispatch.jax, "default_backend", lambda: "cpu")
     x = jnp.ones((1, 4, 5, 5))
     w = jnp.ones((4, 6 // groups, 4, 3))
 
@@ -522,3 +528,105 @@ def test_depthwise_primitives_run_without_jit():
         got = jax.value_and_grad(loss("depthwise"), (0, 1))(x, w)
     for a, b in zip(jax.tree.leaves(got), jax.tree.leaves(want), strict=True):
         _close(a, b)
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(stride=2, padding=5, output_padding=4, dilation=7),  # frame past the input
+        dict(stride=3, padding=4, dilation=4),
+    ],
+)
+def test_subpixel_phase_padding_beyond_the_input(kwargs):
+    # A phase conv may crop more than the whole (size-1) input: all zeros, no error.
+    rng = np.random.default_rng(8)
+    x = jnp.asarray(rng.standard_normal((1, 2, 1)), jnp.float32)
+    w = jnp.asarray(rng.standard_normal((2, 3, 3)), jnp.float32)
+
+    def f(impl):
+        return jax.vjp(lambda x, w: F.conv_transpose1d(x, w, **kwargs, impl=impl), x, w)
+
+    (y, vjp), (y0, vjp0) = f("subpixel"), f("xla")
+    _close(y, y0)
+    ct = jnp.asarray(rng.standard_normal(y0.shape), jnp.float32)
+    for a, b in zip(vjp(ct), vjp0(ct), strict=True):
+        _close(a, b)
+
+
+def test_depthwise_empty_batch_and_empty_vmap():
+    w = jnp.ones((6, 1, 3, 3))
+    x0 = jnp.ones((0, 3, 5, 5))
+    for impl in ("depthwise", "xla"):
+        assert F.conv2d(x0, w, groups=3, impl=impl).shape == (0, 6, 3, 3)
+    g = jax.grad(lambda w: F.conv2d(x0, w, groups=3, impl="depthwise").sum())(w)
+    np.testing.assert_array_equal(g, np.zeros(w.shape))
+    y = jax.vmap(lambda x: F.conv2d(x, w, groups=3, impl="depthwise"))(
+        jnp.ones((0, 2, 3, 5, 5))
+    )
+    assert y.shape == (0, 2, 6, 3, 3)
+    y = jax.vmap(lambda w: F.conv2d(x0[:0] + 1, w, groups=3, impl="depthwise"))(
+        jnp.ones((0, 6, 1, 3, 3))
+    )
+    assert y.shape == (0, 0, 6, 3, 3)
+
+
+def test_forcing_an_implementation_leaves_the_others_alone():
+    # Forced "subpixel" applies to the transposed conv, not to its phase convs.
+    x = jnp.asarray(np.random.default_rng(9).standard_normal((1, 2, 4, 4)), jnp.float32)
+    w = jnp.ones((2, 3, 3, 3))
+    with dispatch.force_implementation("subpixel"):
+        y = F.conv_transpose2d(x, w, stride=2)
+        y1 = F.conv2d(x, w[:, :2], padding=1)
+    _close(y, F.conv_transpose2d(x, w, stride=2, impl="xla"))
+    _close(y1, F.conv2d(x, w[:, :2], padding=1, impl="xla"))
+
+
+_SHARD_MAP_SCRIPT = textwrap.dedent(
+    """
+    import jax, jax.numpy as jnp, numpy as np
+    from jax.sharding import PartitionSpec as P
+    import convjax.functional as F
+    assert jax.device_count() == 2
+    rng = np.random.default_rng(0)
+    x = jnp.asarray(rng.standard_normal((4, 3, 6, 5)), jnp.float32)
+    w = jnp.asarray(rng.standard_normal((6, 1, 3, 3)), jnp.float32)
+    mesh = jax.make_mesh((2,), ("b",), axis_types=(jax.sharding.AxisType.Auto,))
+    def loss(impl, sharded):
+        conv = lambda x, w: F.conv2d(x, w, groups=3, padding=1, impl=impl)
+        if sharded:
+            conv = jax.shard_map(conv, mesh=mesh, in_specs=(P("b"), P()), out_specs=P("b"))
+        return lambda x, w: jnp.sum(jnp.sin(conv(x, w)))
+    want = jax.grad(loss("xla", False), (0, 1))(x, w)
+    for impl in ("depthwise", "xla"):
+        got = jax.jit(jax.grad(loss(impl, True), (0, 1)))(x, w)
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    # a per-device result declared replicated is rejected, as for lax's conv
+    conv = lambda x, w: F.conv2d(x, w, groups=3, impl="depthwise").sum(0)
+    try:
+        jax.shard_map(conv, mesh=mesh, in_specs=(P("b"), P()), out_specs=P())(x, w)
+    except ValueError as e:
+        assert "out_specs" in str(e)
+    else:
+        raise AssertionError("out_specs=P() was accepted")
+    print("ok")
+    """
+)
+
+
+def test_depthwise_under_shard_map():
+    # The primitives carry the mesh axes their operands vary over: the weight
+    # gradient is summed over devices exactly once.
+    env = dict(os.environ, JAX_PLATFORMS="cpu")
+    env["XLA_FLAGS"] = (
+        env.get("XLA_FLAGS", "") + " --xla_force_host_platform_device_count=2"
+    ).strip()
+    proc = subprocess.run(
+        [sys.executable, "-c", _SHARD_MAP_SCRIPT],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().endswith("ok")

@@ -85,16 +85,26 @@ def conv_xla(x, w, spec: ConvSpec):
 
 
 def _crop(x, spec: ConvSpec):
-    """Moves negative padding of dims without ``lhs_dilation`` into a slice of ``x``."""
+    """Moves negative padding of dims without ``lhs_dilation`` into a slice of ``x``.
+
+    Along a dim of size ``n`` padded ``(lo, hi)``, input ``i`` lands in the padded
+    frame when ``-lo <= i < n + hi``: keep ``[a, b)`` of those (possibly none) and
+    pad the rest of the frame, ``lo + n + hi`` long, with zeros.
+    """
     first = x.ndim - spec.num_spatial - (1 if spec.channels_last else 0)
     start, limit, padding = [0] * x.ndim, list(x.shape), []
     for i, ((lo, hi), ld) in enumerate(
         zip(spec.padding, spec.lhs_dilation, strict=True)
     ):
-        if ld == 1:
-            start[first + i] -= min(lo, 0)
-            limit[first + i] += min(hi, 0)
-            lo, hi = max(lo, 0), max(hi, 0)
+        n = x.shape[first + i]
+        if ld == 1 and min(lo, hi) < 0:
+            a, b = max(0, -lo), min(n, n + hi)
+            total = lo + n + hi
+            if a >= b:  # no input lands in the frame: keep none, all zeros
+                a = b = 0
+            start[first + i], limit[first + i] = a, b
+            lo = lo + a if b > a else total
+            hi = total - lo - (b - a)
         padding.append((lo, hi))
     if start == [0] * x.ndim and limit == list(x.shape):
         return x, spec.padding
@@ -140,7 +150,7 @@ _FORCED: list[str] = []
 
 @contextlib.contextmanager
 def force_implementation(name: str):
-    """Within the block, every convolution runs implementation ``name``.
+    """Within the block, every convolution ``name`` supports runs implementation ``name``.
 
     The requested ``impl`` is still validated as usual (same errors). ``count_flops``
     uses this to trace the reference lowering (``"xla"``) whatever ``impl`` a model
@@ -158,7 +168,9 @@ def force_implementation(name: str):
 def choose(impl: str, spec: ConvSpec, fn: str) -> Implementation:
     """Resolves ``impl`` (``"auto"`` or a registered name) for ``spec``."""
     chosen = _resolve(impl, spec, fn)
-    return IMPLEMENTATIONS[_FORCED[-1]] if _FORCED else chosen
+    if _FORCED and IMPLEMENTATIONS[_FORCED[-1]].supports(spec):
+        return IMPLEMENTATIONS[_FORCED[-1]]
+    return chosen
 
 
 def _resolve(impl: str, spec: ConvSpec, fn: str) -> Implementation:

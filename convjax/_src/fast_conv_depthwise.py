@@ -31,7 +31,6 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from jax import lax
-from jax.core import ShapedArray
 from jax.extend.core import Primitive
 from jax.interpreters import ad, batching, mlir
 
@@ -120,8 +119,9 @@ def _flat_taps(xr, g, taps):
     ]
     gd = lax.pad(g, jnp.zeros((), g.dtype), gcfg) if len(out) > 1 else g
     acc_dtype = _acc(xr, g)
-    gd = gd.reshape(num, c, 1, b_out, -1)[..., :span].astype(acc_dtype)
-    xf = xr.reshape(num, c, a_in, 1, -1)
+    gd = gd.reshape(num, c, 1, b_out, math.prod(gd.shape[3:]))
+    gd = gd[..., :span].astype(acc_dtype)
+    xf = xr.reshape(num, c, a_in, 1, math.prod(frame))
     offsets = [sum(q * r for q, r in zip(tap, row, strict=True)) for tap in taps]
     results = []
     # Even chunks of at most _TAPS_PER_REDUCE taps (27 taps: 3 x 9, not 13+13+1).
@@ -181,7 +181,9 @@ def weight_grad_fast(x, g, ksize, stride, padding, lhs_dilation, rhs_dilation):
         xp = xp.reshape(num, c, a_in, *split)
         perm = [0, 1, 2]
         perm += [4 + 2 * i for i in range(n_sp)] + [3 + 2 * i for i in range(n_sp)]
-        xp = xp.transpose(perm).reshape(num, c, a_in, -1, *frame[1:])
+        xp = xp.transpose(perm).reshape(
+            num, c, a_in, math.prod(stride) * frame[0], *frame[1:]
+        )
         phase_index = {r: i for i, r in enumerate(np.ndindex(*stride))}
         taps = [
             (phase_index[r] * frame[0] + q[0], *q[1:])
@@ -222,6 +224,27 @@ conv_p = Primitive("convjax_depthwise_conv")
 wgrad_p = Primitive("convjax_depthwise_weight_grad")
 
 
+def _varying(aval):
+    """The ``shard_map`` mesh axes a value varies over (``.mat`` from jax 0.10)."""
+    mat = getattr(aval, "mat", None)
+    return frozenset(mat.varying if mat is not None else getattr(aval, "vma", ()))
+
+
+def _bind(prim, *args, **params):
+    """``prim.bind`` with every operand varying over the same ``shard_map`` mesh axes.
+
+    Like lax's own primitives: an operand replicated over an axis another one
+    varies over is ``pcast`` to varying, whose transpose sums its gradient.
+    """
+    vmas = [_varying(jax.typeof(a)) for a in args]
+    union = frozenset().union(*vmas)
+    args = [
+        jax.lax.pcast(a, tuple(sorted(union - v)), to="varying") if union - v else a
+        for a, v in zip(args, vmas, strict=True)
+    ]
+    return prim.bind(*args, **params)
+
+
 def _conv_impl(x, w, *, stride, padding, lhs_dilation, rhs_dilation):
     y = shift_add(x, w, stride, padding, lhs_dilation, rhs_dilation)
     return y.astype(x.dtype)
@@ -242,7 +265,8 @@ def _adjoint(g, w, in_size, *, stride, padding, lhs_dilation, rhs_dilation):
     pads = _input_grad_geometry(
         in_size, w.shape[3:], stride, padding, lhs_dilation, rhs_dilation, g.shape[3:]
     )
-    return conv_p.bind(
+    return _bind(
+        conv_p,
         g,
         _flip(w),
         stride=lhs_dilation,
@@ -257,7 +281,7 @@ def _conv_transpose_x(ct, x, w, **geom):
 
 
 def _conv_transpose_w(ct, x, w, **geom):
-    return wgrad_p.bind(x, ct, ksize=w.aval.shape[3:], **geom)
+    return _bind(wgrad_p, x, ct, ksize=w.aval.shape[3:], **geom)
 
 
 def _wgrad_transpose_x(ct, x, g, *, ksize, **geom):
@@ -265,7 +289,7 @@ def _wgrad_transpose_x(ct, x, g, *, ksize, **geom):
 
 
 def _wgrad_transpose_g(ct, x, g, *, ksize, **geom):
-    return conv_p.bind(x, ct, **geom)
+    return _bind(conv_p, x, ct, **geom)
 
 
 def _fold(args, dims, size, axes):
@@ -281,32 +305,42 @@ def _fold(args, dims, size, axes):
             else jnp.moveaxis(a, d, 0)
         )
         a = jnp.moveaxis(a, 0, axis)
-        out.append(a.reshape(a.shape[:axis] + (-1,) + a.shape[axis + 2 :]))
+        merged = (a.shape[axis] * a.shape[axis + 1],)
+        out.append(a.reshape(a.shape[:axis] + merged + a.shape[axis + 2 :]))
     return out
 
 
-def _unfold(y, size, axis):
-    return y.reshape(y.shape[:axis] + (size, -1) + y.shape[axis + 1 :]), axis
+def _unfold(y, size, inner, axis):
+    """Splits dim ``axis`` of ``y`` back into ``(size, inner)``: the vmapped axis."""
+    return y.reshape(y.shape[:axis] + (size, inner) + y.shape[axis + 1 :]), axis
 
 
 def _size(args, dims):
     return next(a.shape[d] for a, d in zip(args, dims, strict=True) if d is not None)
 
 
+def _dim(a, d, axis):
+    """Size of dim ``axis`` of ``a`` once its vmapped axis ``d`` is taken out."""
+    return tuple(n for i, n in enumerate(a.shape) if i != d)[axis]
+
+
 def _conv_batch(args, dims, **geom):
     size = _size(args, dims)
     if dims[1] is None:  # one kernel: the vmapped axis joins the batch N
         (x,) = _fold(args[:1], dims[:1], size, (0,))
-        return _unfold(conv_p.bind(x, args[1], **geom), size, 0)
+        y = _bind(conv_p, x, args[1], **geom)
+        return _unfold(y, size, _dim(args[0], dims[0], 0), 0)
     # per-example kernels: channels are independent, so it joins the channels C
     x, w = _fold(args, dims, size, (1, 0))
-    return _unfold(conv_p.bind(x, w, **geom), size, 1)
+    y = _bind(conv_p, x, w, **geom)
+    return _unfold(y, size, _dim(args[1], dims[1], 0), 1)
 
 
 def _wgrad_batch(args, dims, **params):
     size = _size(args, dims)  # it joins the channels C of both operands
     x, g = _fold(args, dims, size, (1, 1))
-    return _unfold(wgrad_p.bind(x, g, **params), size, 0)
+    dw = _bind(wgrad_p, x, g, **params)
+    return _unfold(dw, size, _dim(args[0], dims[0], 1), 0)
 
 
 @functools.partial(jax.jit, static_argnames=("impl", "params"))
@@ -322,9 +356,12 @@ def _eager(impl):
 
 
 def _abstract(impl):
+    """Output aval by tracing ``impl`` on the input avals (which keeps their
+    sharding and the mesh axes they vary over inside ``shard_map``)."""
+
     def rule(*avals, **params):
-        out = jax.eval_shape(functools.partial(impl, **params), *avals)
-        return ShapedArray(out.shape, out.dtype)
+        (out,) = jax.make_jaxpr(functools.partial(impl, **params))(*avals).out_avals
+        return out
 
     return rule
 
@@ -348,7 +385,8 @@ def depthwise(x, w, stride, padding, lhs_dilation, rhs_dilation):
     num, c = x.shape[:2]
     ksize = w.shape[2:]
     m = w.shape[0] // c
-    y = conv_p.bind(
+    y = _bind(
+        conv_p,
         x[:, :, None],
         w.reshape((c, 1, m) + ksize),
         stride=tuple(stride),
