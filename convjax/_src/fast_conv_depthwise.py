@@ -355,13 +355,18 @@ def _eager(impl):
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _out_aval(impl, avals, params):
+    (out,) = jax.make_jaxpr(functools.partial(impl, **dict(params)))(*avals).out_avals
+    return out
+
+
 def _abstract(impl):
     """Output aval by tracing ``impl`` on the input avals (which keeps their
-    sharding and the mesh axes they vary over inside ``shard_map``)."""
+    sharding and the mesh axes they vary over inside ``shard_map``); cached."""
 
     def rule(*avals, **params):
-        (out,) = jax.make_jaxpr(functools.partial(impl, **params))(*avals).out_avals
-        return out
+        return _out_aval(impl, avals, tuple(sorted(params.items())))
 
     return rule
 
