@@ -151,7 +151,10 @@ _FORCED: list[str] = []
 
 @contextlib.contextmanager
 def force_implementation(name: str):
-    """Within the block, every convolution ``name`` supports runs implementation ``name``.
+    """Within the block, every convolution that implementation ``name`` supports runs it.
+
+    The others resolve as usual (a forced ``"subpixel"`` still dispatches its
+    undilated phase convs by the rule table).
 
     The requested ``impl`` is still validated as usual (same errors). ``count_flops``
     uses this to trace the reference lowering (``"xla"``) whatever ``impl`` a model
