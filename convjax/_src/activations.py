@@ -4,6 +4,8 @@ Smooth activations and softmax compute in at least float32 and return the input
 dtype (PyTorch upcasts half precision internally the same way).
 """
 
+from __future__ import annotations
+
 import jax
 import jax.numpy as jnp
 

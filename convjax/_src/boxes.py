@@ -27,6 +27,8 @@ Every division is guarded with the double-``where`` idiom, so gradients stay fin
 for zero-area, identical, touching and far-apart boxes.
 """
 
+from __future__ import annotations
+
 import math
 from typing import Literal
 

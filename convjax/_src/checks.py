@@ -5,6 +5,8 @@ time and raises ``ValueError``/``TypeError`` naming the offending argument. Noth
 here inspects array values.
 """
 
+from __future__ import annotations
+
 import numbers
 from collections.abc import Sequence
 

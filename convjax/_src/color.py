@@ -25,6 +25,8 @@ where it would vanish (the ``safe_range`` trick), so no NaN appears in the
 untaken branch.
 """
 
+from __future__ import annotations
+
 import itertools
 import numbers
 

@@ -4,6 +4,8 @@ Shape legend: N batch, C in-channels, O out-channels, G groups, S spatial size,
 K kernel size, s stride, p padding, d dilation.
 """
 
+from __future__ import annotations
+
 import jax.numpy as jnp
 
 from convjax._src import dispatch, fast_conv  # noqa: F401  (fast_conv registers impls)

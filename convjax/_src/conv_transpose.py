@@ -10,6 +10,8 @@ with the flipped, regrouped kernel:
 Shape legend: N batch, C in-channels, O out-channels, G groups, S spatial, K kernel.
 """
 
+from __future__ import annotations
+
 import jax
 import jax.numpy as jnp
 

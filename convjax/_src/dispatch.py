@@ -15,6 +15,8 @@ and takes the first implementation whose ``supports(spec)`` is true; ``"xla"``
 always supports everything, so it ends every list.
 """
 
+from __future__ import annotations
+
 import contextlib
 import dataclasses
 from collections.abc import Callable

@@ -1,5 +1,7 @@
 """Docstring templates shared by the 1d/2d/3d variants of a function or module."""
 
+from __future__ import annotations
+
 _LAYOUT = {
     1: dict(fmt="NCW", cl="NWC", shape="(N, C, W)", k="kW", out="W'"),
     2: dict(fmt="NCHW", cl="NHWC", shape="(N, C, H, W)", k="kH, kW", out="H', W'"),

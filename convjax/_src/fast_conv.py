@@ -19,6 +19,8 @@ gives the numbers of ``"xla"`` up to float32 round-off. Which one ``impl="auto"`
 uses for a shape is decided by :data:`convjax._src.dispatch.AUTO_RULES`.
 """
 
+from __future__ import annotations
+
 import dataclasses
 
 import jax.numpy as jnp

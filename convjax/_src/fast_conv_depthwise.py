@@ -24,6 +24,8 @@ Shape legend: N batch, C channels, A/B channel multipliers on the way in/out,
 S input spatial size, O output spatial size, K kernel size, P padded frame size.
 """
 
+from __future__ import annotations
+
 import functools
 import math
 

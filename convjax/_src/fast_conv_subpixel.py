@@ -16,6 +16,8 @@ is computed, and autodiff through the phase convs gives both gradients.
 Shape legend: N batch, C channels, S spatial, Q phase output size, s stride.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import itertools
 import math

@@ -46,6 +46,8 @@ Counting conventions (one MAC = one multiply + one add):
   :attr:`FlopReport.uncounted` instead of being guessed.
 """
 
+from __future__ import annotations
+
 import dataclasses
 import functools
 import math
@@ -332,7 +334,7 @@ class _Tally:
         else:
             self.forward += flops
 
-    def merge(self, other: "_Tally", times: int = 1):
+    def merge(self, other: _Tally, times: int = 1):
         for name, v in other.flops.items():
             self.flops[name] += v * times
         for key, v in other.scope_flops.items():
@@ -418,7 +420,7 @@ class _Tally:
                 elif self.elementwise:
                     self.add(name, (full, starts), bwd, 0, flops * times)
 
-    def report(self) -> "FlopReport":
+    def report(self) -> FlopReport:
         by_scope: dict[str, int] = defaultdict(int)
         macs_by_scope: dict[str, int] = defaultdict(int)
         for (scopes, _), v in self.scope_flops.items():

@@ -5,6 +5,8 @@ so a dot product of length ``n`` costs ``2n - 1`` FLOPs (``n`` multiplies, ``n -
 adds) and ``2n`` once a bias is added. fvcore's and thop's "flops" are MACs.
 """
 
+from __future__ import annotations
+
 import math
 
 from convjax._src.checks import check_choice, check_positive, ntuple

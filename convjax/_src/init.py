@@ -9,6 +9,8 @@ Every initializer is a ``jax.nn.initializers``-style callable
 layouts). Random streams differ from PyTorch's; the distributions are identical.
 """
 
+from __future__ import annotations
+
 import math
 import numbers
 from collections.abc import Callable, Sequence

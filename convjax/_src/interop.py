@@ -9,6 +9,8 @@ a ``convjax.nn`` model built with the same attribute names: ``nnx.Sequential``
 on such a path is an entry; other variables (RNG state, caches) are not.
 """
 
+from __future__ import annotations
+
 from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 

@@ -1,5 +1,7 @@
 """``linear``: PyTorch's ``F.linear`` with its ``(out_features, in_features)`` weight."""
 
+from __future__ import annotations
+
 import jax.numpy as jnp
 
 from convjax._src.typing import Array, ArrayLike

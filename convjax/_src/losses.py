@@ -5,6 +5,8 @@ Class scores are on axis 1 (axis 0 for an unbatched ``(C,)`` input), as in PyTor
 Everything is computed in at least float32 and returned in the input dtype.
 """
 
+from __future__ import annotations
+
 import numbers
 import warnings
 

@@ -7,6 +7,8 @@ Shape legend: N batch, C in-channels, O out-channels, G groups, K kernel size.
 Weights: conv ``(O, C/G, *K)``, transposed conv ``(C, O/G, *K)``; bias ``(O,)``.
 """
 
+from __future__ import annotations
+
 import inspect
 from collections.abc import Sequence
 

@@ -5,6 +5,8 @@ Shells with PyTorch's constructor arguments over :mod:`convjax.functional` and
 :mod:`convjax.image`.
 """
 
+from __future__ import annotations
+
 import jax
 import jax.numpy as jnp
 from flax import nnx

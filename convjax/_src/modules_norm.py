@@ -7,6 +7,8 @@ module logic (counting batches, choosing the momentum).
 Shape legend: N batch, C features (channels), L/D/H/W spatial.
 """
 
+from __future__ import annotations
+
 import jax.numpy as jnp
 from flax import nnx
 

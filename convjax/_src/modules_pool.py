@@ -5,6 +5,8 @@ Stateless shells with PyTorch's constructor arguments that call the pooling
 functions of :mod:`convjax.functional`.
 """
 
+from __future__ import annotations
+
 from convjax._src import pooling as P
 from convjax._src.modules_conv import Module
 from convjax._src.typing import Array, ArrayLike, IntOrSeq

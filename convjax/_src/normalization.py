@@ -4,6 +4,8 @@ Shape legend: N batch, C channels, S spatial size(s); statistics are per channel
 all other axes, ``n = N * prod(S)`` values each.
 """
 
+from __future__ import annotations
+
 import numbers
 
 import jax

@@ -1,5 +1,7 @@
 """``pad``: PyTorch's ``F.pad`` (constant, reflect, replicate, circular)."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 
 import jax.numpy as jnp

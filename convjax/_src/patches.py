@@ -4,6 +4,8 @@ Shape legend: N batch, C channels, (H, W) image size, (kH, kW) kernel, L number 
 sliding blocks, ``B = C * kH * kW`` values per block.
 """
 
+from __future__ import annotations
+
 import math
 
 import jax

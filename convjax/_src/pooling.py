@@ -11,6 +11,8 @@ reshape-and-reduce when ``O`` divides ``S``, otherwise a small averaging matrix
 (average) or a static gather of the windows (max), one spatial axis at a time.
 """
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 
 import jax.numpy as jnp

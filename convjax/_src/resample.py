@@ -20,6 +20,8 @@ The rule is applied in one of three ways, whichever fits:
 * *gather*: ``take`` with static indices (nearest modes with irregular sizes).
 """
 
+from __future__ import annotations
+
 import math
 from collections.abc import Sequence
 

@@ -1,5 +1,7 @@
 """``summary(module, *args)``: a torchinfo-like table of any Flax NNX module."""
 
+from __future__ import annotations
+
 import math
 from collections import defaultdict
 

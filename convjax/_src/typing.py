@@ -1,5 +1,7 @@
 """Type aliases shared by convjax's functions."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 from typing import Literal
 

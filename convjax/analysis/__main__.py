@@ -9,6 +9,8 @@ allocated; it is called for real if it cannot be traced). Each ``--input`` is on
 positional input shape; the model is only traced, never run.
 """
 
+from __future__ import annotations
+
 import argparse
 import ast
 import importlib
