@@ -235,8 +235,9 @@ class SyncBatchNorm(_BatchNorm):
     ``nnx.shard_map``); outside one, pass ``axis_name=None``.
 
     Args:
-      num_features, eps, momentum, affine, track_running_stats, use_running_average,
-      dtype, param_dtype, rngs: as for :class:`BatchNorm2d`.
+      num_features: as for :class:`BatchNorm2d`, and so are ``eps``, ``momentum``,
+        ``affine``, ``track_running_stats``, ``use_running_average``, ``dtype``,
+        ``param_dtype`` and ``rngs``.
       axis_name: the mapped axis to synchronize over.
 
     Examples:
