@@ -720,8 +720,10 @@ def complete_box_iou_loss(
 
 
 for _f in (generalized_box_iou_loss, distance_box_iou_loss, complete_box_iou_loss):
-    _f.__doc__ = _f.__doc__.replace("{args}", _LOSS_ARGS).replace(
-        "{returns}", _LOSS_RETURNS
+    _f.__doc__ = (
+        (_f.__doc__ or "")
+        .replace("{args}", _LOSS_ARGS)
+        .replace("{returns}", _LOSS_RETURNS)
     )
 del _f
 

@@ -620,7 +620,7 @@ def color_jitter_params(
     # A uniform index into the 24 permutations: same law as randperm(4), and far
     # cheaper to compile than a sort-based shuffle.
     index = jax.random.randint(k_order, shape, 0, len(_PERMUTATIONS))
-    params = {"order": jnp.asarray(_PERMUTATIONS)[index]}
+    params: dict[str, Array | None] = {"order": jnp.asarray(_PERMUTATIONS)[index]}
     u = jax.random.uniform(k_factors, (4,) + shape, jnp.float32)
     for i, (name, rng) in enumerate(zip(_NAMES, ranges, strict=True)):
         if rng is None:

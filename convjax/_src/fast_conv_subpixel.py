@@ -25,6 +25,7 @@ import math
 import jax.numpy as jnp
 
 from convjax._src import dispatch
+from convjax._src.typing import Array
 
 
 def _phase_1d(r, size, k, s, d, lo, q_len):
@@ -60,7 +61,7 @@ def conv_subpixel(x, w, spec: dispatch.ConvSpec):
         )
     ]
     q_len = [-(-o // s) for o, s in zip(out, strides, strict=True)]
-    phases = []
+    phases: list[Array | None] = []
     for r in itertools.product(*(range(s) for s in strides)):
         dims = [
             _phase_1d(*args)

@@ -64,7 +64,7 @@ from convjax._src import dispatch, fast_conv_depthwise
 try:  # the current name stack, to key module calls like the jaxpr does
     from jax._src.source_info_util import current_name_stack as _current_name_stack
 except ImportError:  # pragma: no cover - internal API moved
-    _current_name_stack = None
+    _current_name_stack = None  # type: ignore[assignment]
 
 _CONV = "conv_general_dilated"
 _DOT = "dot_general"
@@ -310,13 +310,14 @@ class _Tally:
     def __init__(self, conv_taps: ConvTaps, elementwise: bool):
         self.conv_taps = conv_taps
         self.elementwise = elementwise
-        self.flops = defaultdict(int)  # primitive -> flops
-        self.scope_flops = defaultdict(int)  # (scopes, segment starts) -> self flops
-        self.scope_macs = defaultdict(int)
+        self.flops: defaultdict[str, int] = defaultdict(int)  # primitive -> flops
+        # (scopes, segment starts) -> self flops / MACs
+        self.scope_flops: defaultdict[tuple, int] = defaultdict(int)
+        self.scope_macs: defaultdict[tuple, int] = defaultdict(int)
         self.forward = 0
         self.backward = 0
         self.macs = 0
-        self.uncounted = defaultdict(int)
+        self.uncounted: defaultdict[str, int] = defaultdict(int)
         self.notes: list[str] = []
 
     def total(self) -> int:
@@ -517,7 +518,7 @@ def _scoped_call(original: Callable) -> Callable:
         )
         return out
 
-    wrapper._convjax_scoped = True
+    wrapper._convjax_scoped = True  # type: ignore[attr-defined]
     return wrapper
 
 
@@ -606,11 +607,11 @@ def trace(
 
     is_module_fn = _is_graph_node(fn)
     if is_module_fn:
-        args = (fn, *args)
+        args = (fn,) + args
     leaves, treedef = jax.tree.flatten((args, kwargs), is_leaf=_is_graph_node)
     node_idx = [i for i, x in enumerate(leaves) if _is_graph_node(x)]
     arr_idx = [i for i, x in enumerate(leaves) if _is_array(x)]
-    graphdef, params, rest = nnx.split([leaves[i] for i in node_idx], nnx.Param, ...)
+    graphdef, params, rest = nnx.split([leaves[i] for i in node_idx], nnx.Param, ...)  # type: ignore[misc]
     arrays = [_abstract(leaves[i]) for i in arr_idx]
     floating = [jnp.issubdtype(a.dtype, jnp.inexact) for a in arrays]
     ctx = _ScopeContext()

@@ -127,7 +127,11 @@ def calculate_gain(nonlinearity: str, param: float | None = None) -> float:
 
 def _scaling(scale: float, mode: str, distribution: str, fn: str) -> Initializer:
     inner = jax.nn.initializers.variance_scaling(
-        scale, mode, distribution, in_axis=1, out_axis=0
+        scale,
+        mode,  # type: ignore[arg-type]  # checked by the callers
+        distribution,  # type: ignore[arg-type]
+        in_axis=1,
+        out_axis=0,
     )
 
     def init(key, shape, dtype: DTypeLike = jnp.float32) -> Array:

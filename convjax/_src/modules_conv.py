@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Sequence
+from typing import Any
 
 import jax.numpy as jnp
 from flax import nnx
@@ -458,7 +459,7 @@ class SeparableConv2d(Module):
     ):
         check_count(in_channels, "in_channels", "SeparableConv2d")
         check_count(depth_multiplier, "depth_multiplier", "SeparableConv2d")
-        common = dict(
+        common: dict[str, Any] = dict(
             data_format=data_format,
             impl=impl,
             dtype=dtype,

@@ -53,8 +53,8 @@ class _BatchNorm(Module):
         self.param_dtype = param_dtype
         shape = (num_features,)
         if affine:
-            self.weight = nnx.Param(jnp.ones(shape, param_dtype))
-            self.bias = nnx.Param(jnp.zeros(shape, param_dtype))
+            self.weight: nnx.Param | None = nnx.Param(jnp.ones(shape, param_dtype))
+            self.bias: nnx.Param | None = nnx.Param(jnp.zeros(shape, param_dtype))
         else:
             self.weight = self.bias = None
         if track_running_stats:
@@ -62,7 +62,8 @@ class _BatchNorm(Module):
             self.running_var = nnx.BatchStat(jnp.ones(shape, param_dtype))
             self.num_batches_tracked = nnx.BatchStat(jnp.zeros((), jnp.int32))
         else:
-            self.running_mean = self.running_var = self.num_batches_tracked = None
+            # No buffers, as in PyTorch; __call__ reads them only when tracking.
+            self.running_mean = self.running_var = self.num_batches_tracked = None  # type: ignore[assignment]
 
     def set_view(self, use_running_average: bool | None = None):
         """Used by ``nnx.view``: ``use_running_average=True`` is eval mode."""
@@ -104,7 +105,7 @@ class _BatchNorm(Module):
         weight, bias = read(self.weight), read(self.bias)
         if self.dtype is not None:
             x, weight, bias = promote((x, weight, bias), self.dtype)
-        momentum = self.momentum
+        momentum: float | Array | None = self.momentum
         if training and self.track_running_stats:
             count = self.num_batches_tracked[...] + 1
             self.num_batches_tracked[...] = count

@@ -261,6 +261,7 @@ class AdaptiveMaxPool3d(_AdaptiveMaxPoolNd):
     _fn = staticmethod(P.adaptive_max_pool3d)
 
 
+_cls: type
 for _n, _cls in enumerate((MaxPool1d, MaxPool2d, MaxPool3d), 1):
     _fill(_cls, _n, _MAX_DOC)
 for _n, _cls in enumerate((AvgPool1d, AvgPool2d, AvgPool3d), 1):

@@ -40,7 +40,7 @@ def _channel_axis(data_format, ndim: int, fn: str) -> int:
     )
 
 
-def _check_stat(v, name: str, channels: int, fn: str):
+def _check_stat(v: ArrayLike, name: str, channels: int, fn: str) -> Array:
     v = jnp.asarray(v)
     if v.shape != (channels,):
         raise ValueError(
@@ -60,7 +60,7 @@ def _check_momentum(momentum, fn: str):
         momentum, numbers.Real | np.ndarray | jax.Array
     ):
         raise TypeError(f"`{fn}`: `momentum` must be a number, got {momentum!r}.")
-    if isinstance(momentum, numbers.Real) and not 0.0 <= momentum <= 1.0:
+    if isinstance(momentum, numbers.Real) and not 0.0 <= float(momentum) <= 1.0:
         raise ValueError(f"`{fn}`: `momentum` must be in [0, 1], got {momentum!r}.")
 
 
@@ -71,11 +71,11 @@ def _check_eps(eps, training: bool, fn: str):
         raise TypeError(f"`{fn}`: `eps` must be a number, got {eps!r}.")
     if not isinstance(eps, numbers.Real):
         return  # a traced eps is taken as is
-    if training and not eps > 0:
+    if training and not float(eps) > 0:
         raise ValueError(
             f"`{fn}`: `eps` must be positive during training, got {eps!r}."
         )
-    if not eps >= 0:
+    if not float(eps) >= 0:
         raise ValueError(f"`{fn}`: `eps` must be non-negative, got {eps!r}.")
 
 
@@ -205,21 +205,21 @@ def batch_norm(
             f"(got running_mean={'None' if running_mean is None else 'array'}, "
             f"running_var={'None' if running_var is None else 'array'})."
         )
-    has_running = running_mean is not None
-    if has_running:
-        running_mean = _check_stat(running_mean, "running_mean", channels, fn)
-        running_var = _check_stat(running_var, "running_var", channels, fn)
+    stats = None  # the checked (running_mean, running_var)
+    if running_mean is not None and running_var is not None:
+        stats = (
+            _check_stat(running_mean, "running_mean", channels, fn),
+            _check_stat(running_var, "running_var", channels, fn),
+        )
     elif not training:
         raise ValueError(
             f"`{fn}`: `running_mean` and `running_var` must be given when "
             "`training=False` (evaluation uses the running stats)."
         )
-    if weight is not None:
-        weight = _check_stat(weight, "weight", channels, fn)
-    if bias is not None:
-        bias = _check_stat(bias, "bias", channels, fn)
+    w = None if weight is None else _check_stat(weight, "weight", channels, fn)
+    b = None if bias is None else _check_stat(bias, "bias", channels, fn)
     _check_eps(eps, training, fn)
-    if training and has_running:
+    if training and stats is not None:
         _check_momentum(momentum, fn)
 
     stat_dtype = jnp.promote_types(x.dtype, jnp.float32)  # stats in >= float32
@@ -255,36 +255,36 @@ def batch_norm(
             sq = lax.psum(sq, axis_name)
         var = jnp.where(count > 0, sq / safe_count, 0.0)  # biased, for the output
     else:
-        mean = running_mean.astype(stat_dtype)
-        var = running_var.astype(stat_dtype)
+        assert stats is not None  # evaluation without running stats raised above
+        mean, var = (s.astype(stat_dtype) for s in stats)
 
     # PyTorch's CPU kernel form: y = x * alpha + beta.
     alpha = lax.rsqrt(var + jnp.asarray(eps, stat_dtype))
-    if weight is not None:
-        alpha = alpha * weight.astype(stat_dtype)
+    if w is not None:
+        alpha = alpha * w.astype(stat_dtype)
     beta = -mean * alpha
-    if bias is not None:
-        beta = beta + bias.astype(stat_dtype)
+    if b is not None:
+        beta = beta + b.astype(stat_dtype)
     y = (xs * alpha.reshape(bshape) + beta.reshape(bshape)).astype(x.dtype)
 
-    if not has_running:
+    if stats is None:
         return y, None, None
     if not training:
-        return y, running_mean, running_var
+        return y, *stats
 
     # Running stats are buffers: no gradient flows into them.
     mean_sg, var_sg, count = lax.stop_gradient((mean, var, count))
     ok = count > 1
     unbiased = var_sg * (count / jnp.where(ok, count - 1, 1.0))
     mom = jnp.asarray(momentum, stat_dtype)
-    rm = running_mean.astype(stat_dtype)
-    rv = running_var.astype(stat_dtype)
+    rm0, rv0 = stats
+    rm, rv = rm0.astype(stat_dtype), rv0.astype(stat_dtype)
     new_rm = mom * mean_sg + (1 - mom) * rm
     new_rv = mom * unbiased + (1 - mom) * rv
     if mask is not None:
         new_rm = jnp.where(ok, new_rm, rm)
         new_rv = jnp.where(ok, new_rv, rv)
-    return y, new_rm.astype(running_mean.dtype), new_rv.astype(running_var.dtype)
+    return y, new_rm.astype(rm0.dtype), new_rv.astype(rv0.dtype)
 
 
 __all__ = ["batch_norm"]

@@ -29,7 +29,7 @@ def _fmt_shape(out) -> str:
     return parts[0] if len(parts) == 1 else "(" + ", ".join(parts) + ")"
 
 
-def _fmt_bytes(n: int) -> str:
+def _fmt_bytes(n: float) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
@@ -133,11 +133,11 @@ def summary(module, *args, **kwargs) -> str:
     # longest prefix of the scopes (from any sub-jaxpr start: inner jits restart
     # the name stack).
     calls = ctx.calls
-    by_key = {}
+    by_key: dict[tuple, int] = {}
     for i, call in enumerate(calls):
         by_key.setdefault(call.key, i)
-    self_macs = defaultdict(int)
-    self_flops = defaultdict(int)
+    self_macs: defaultdict[int, int] = defaultdict(int)
+    self_flops: defaultdict[int, int] = defaultdict(int)
     for kind, source in (("macs", tally.scope_macs), ("flops", tally.scope_flops)):
         target = self_macs if kind == "macs" else self_flops
         for (scopes, starts), value in source.items():
@@ -145,10 +145,10 @@ def summary(module, *args, **kwargs) -> str:
             for s in starts:
                 tail = scopes[s:]
                 for n in range(len(tail), -1, -1):
-                    i = by_key.get(tail[:n])
-                    if i is not None:
+                    hit = by_key.get(tail[:n])
+                    if hit is not None:
                         if n > best_len:
-                            best, best_len = i, n
+                            best, best_len = hit, n
                         break
             target[best] += value
 

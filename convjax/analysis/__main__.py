@@ -17,6 +17,7 @@ import importlib
 import importlib.util
 import inspect
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 import jax
@@ -30,7 +31,7 @@ def _load(spec: str):
     if module_name.endswith(".py"):
         path = Path(module_name)
         loader = importlib.util.spec_from_file_location(path.stem, path)
-        if loader is None or not path.exists():
+        if loader is None or loader.loader is None or not path.exists():
             raise SystemExit(f"error: no such file {module_name!r}")
         mod = importlib.util.module_from_spec(loader)
         sys.modules[path.stem] = mod
@@ -117,8 +118,9 @@ def main(argv=None) -> int:
     if isinstance(obj, nnx.Module):
         model = obj
     elif callable(obj):
+        params: Mapping[str, inspect.Parameter]
         try:
-            target = obj.__init__ if isinstance(obj, type) else obj
+            target = obj.__init__ if isinstance(obj, type) else obj  # type: ignore[misc]
             params = inspect.signature(target).parameters
         except (TypeError, ValueError):
             params = {}
