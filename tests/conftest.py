@@ -20,3 +20,14 @@ def variant(request):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line for the conv-grid pairs that were never generated (not skips)."""
+    from tests.conv_utils import DECLINED
+
+    if DECLINED:
+        terminalreporter.write_line(
+            f"conv grids: {len(DECLINED)} (case, implementation) pairs not generated: "
+            'the implementation declines the case, and impl="auto" never picks it there'
+        )

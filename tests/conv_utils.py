@@ -1,5 +1,6 @@
 """Helpers shared by the conv and transposed-conv test grids."""
 
+import functools
 import zlib
 
 import jax
@@ -35,13 +36,37 @@ def apply(fn, x, w, b, kwargs, layout, impl):
     return jnp.moveaxis(y, -1, 1)
 
 
-def skip_unsupported(impl, fn, x, w, b, kwargs):
-    """Skips the test when ``impl`` declines this configuration (``"auto"`` never does)."""
-    if impl in ("auto", "xla"):
-        return
-    try:
-        jax.eval_shape(lambda a, c: fn(a, c, b, **kwargs, impl=impl), x, w)
-    except ValueError as e:
-        if "does not support" in str(e):
-            pytest.skip(f"{impl} does not support this configuration")
-        raise
+# Implementation/configuration pairs left out of the grids, reported once by
+# tests/conftest.py (pytest_terminal_summary) instead of as skipped tests.
+DECLINED: list[str] = []
+
+
+def supported_cases(cases, fns, bias_size):
+    """``(name, impl)`` params for each case and each implementation that takes it.
+
+    ``cases`` are ``(name, x shape, w shape, kwargs)``; ``fns`` maps the number of
+    spatial dims to the function; ``bias_size(w shape, kwargs)`` is the bias length.
+    A kernel declines a configuration by raising ``ValueError("... does not
+    support ...")`` at trace time (``"auto"`` and ``"xla"`` take every one); the
+    check is abstract (``jax.eval_shape``), so collecting the grid runs nothing.
+    """
+    params = []
+    for name, shape, wshape, kwargs in cases:
+        kwargs = dict(kwargs)
+        has_bias = kwargs.pop("bias", False)
+        x = jax.ShapeDtypeStruct(shape, jnp.float32)
+        w = jax.ShapeDtypeStruct(wshape, jnp.float32)
+        b = jax.ShapeDtypeStruct((bias_size(wshape, kwargs),), jnp.float32)
+        fn = fns[len(shape) - 2]
+        for impl in IMPLS:
+            if impl not in ("auto", "xla"):
+                try:
+                    call = functools.partial(fn, **kwargs, impl=impl)
+                    jax.eval_shape(call, x, w, b if has_bias else None)
+                except ValueError as e:
+                    if "does not support" not in str(e):
+                        raise
+                    DECLINED.append(f"{fn.__name__}:{name}:{impl}")
+                    continue
+            params.append(pytest.param(name, impl, id=f"{name}-{impl}"))
+    return params

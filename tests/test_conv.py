@@ -7,7 +7,7 @@ import pytest
 from jax.test_util import check_grads
 
 import convjax.functional as F
-from tests.conv_utils import IMPLS, LAYOUTS, apply, arrays, skip_unsupported
+from tests.conv_utils import LAYOUTS, apply, arrays, supported_cases
 from tests.references import conv as ref
 
 CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
@@ -107,6 +107,10 @@ CASES = [
 ]
 
 
+# Every (case, implementation) pair that the implementation supports.
+PAIRS = supported_cases(CASES, CONV, lambda wshape, kwargs: wshape[0])
+
+
 def _case(name):
     shape, wshape, kwargs = next((s, w, k) for n, s, w, k in CASES if n == name)
     kwargs = dict(kwargs)
@@ -114,13 +118,11 @@ def _case(name):
     return (*arrays(name, shape, wshape, bias), kwargs)
 
 
-@pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("layout", LAYOUTS)
-@pytest.mark.parametrize("name", [c[0] for c in CASES])
-def test_conv_matches_reference(name, layout, impl):
+@pytest.mark.parametrize("name,impl", PAIRS)
+def test_conv_matches_reference(name, impl, layout):
     x, w, b, kwargs = _case(name)
     fn = CONV[x.ndim - 2]
-    skip_unsupported(impl, fn, x, w, b, kwargs)
     got = jax.jit(lambda a, c, d: apply(fn, a, c, d, kwargs, layout, impl))(x, w, b)
     want = ref.conv(x, w, b, **kwargs)
     assert got.shape == want.shape
@@ -137,13 +139,11 @@ def test_conv_eager_equals_jit(name):
     np.testing.assert_allclose(eager, ref.conv(x, w, b, **kwargs), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("layout", ["batched", "channels_last"])
-@pytest.mark.parametrize("name", [c[0] for c in CASES])
-def test_conv_gradients_match_reference(name, layout, impl):
+@pytest.mark.parametrize("name,impl", PAIRS)
+def test_conv_gradients_match_reference(name, impl, layout):
     x, w, b, kwargs = _case(name)
     fn = CONV[x.ndim - 2]
-    skip_unsupported(impl, fn, x, w, b, kwargs)
     b = np.zeros(w.shape[0], np.float32) if b is None else b
     r = np.random.default_rng(1).standard_normal(ref.conv(x, w, b, **kwargs).shape)
 
