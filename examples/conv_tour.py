@@ -9,6 +9,7 @@ conv is the input gradient of the matching conv, and compares against the PyTorc
 outputs stored in tests/golden/conv.npz (made by tests/golden/make_conv.py).
 """
 
+import argparse
 import json
 import pathlib
 
@@ -108,6 +109,10 @@ def parity_with_pytorch():
 
 
 if __name__ == "__main__":
+    argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Exits 1 when the parity check against the PyTorch goldens fails.",
+    ).parse_args()
     jax.config.update("jax_default_matmul_precision", "highest")
     tour()
     raise SystemExit(0 if parity_with_pytorch() else 1)

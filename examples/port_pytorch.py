@@ -14,6 +14,7 @@ names (``nnx.Sequential`` for ``nn.Sequential``, ``nnx.List`` for ``nn.ModuleLis
 then ``load_torch_state_dict(model, torch_model.state_dict())`` and ``model.eval()``.
 """
 
+import argparse
 from pathlib import Path
 
 import jax
@@ -150,7 +151,12 @@ def ported(name, seed=0):
     return model, x, logits
 
 
-def main():
+def main(argv=None):
+    argparse.ArgumentParser(
+        description=__doc__.splitlines()[0],
+        epilog="Prints each model's parameter count and the largest absolute "
+        "difference between its convjax and PyTorch eval-mode logits.",
+    ).parse_args(argv)
     print("| model | params | max abs diff vs PyTorch logits |")
     print("|---|---|---|")
     for name in MODELS:

@@ -236,8 +236,10 @@ def main(argv=None):
     args.out.mkdir(parents=True, exist_ok=True)
     paths = save_figures(history, y_test, preds, args.out)
     elapsed = time.perf_counter() - start
+    smoke = " (--fast smoke test: a few steps, not the trained accuracy)"
     print(
         f"test accuracy: {test_acc:.2%} ({int(round(test_acc * len(y_test)))}/{len(y_test)}) after {epochs} epochs, {elapsed:.0f} s"
+        + (smoke if args.fast else "")
     )
     for p in paths:
         print(f"saved {p}")
