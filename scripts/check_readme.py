@@ -59,7 +59,7 @@ CLAIMS = [
     ),
     Claim(
         "sync_batch_norm synchronized",
-        r"equals 1-device training \(parameters within ([\d.e+-]+)",
+        r"the parameters are within ([\d.e+-]+)",
         ("examples/sync_batch_norm.py", "--out", "{tmp}"),
         r"\| [^|]*SyncBatchNorm[^|]* \| ([\d.e+-]+) \|",
         "at_most",
