@@ -66,3 +66,19 @@ def test_readme_sections_included_by_the_docs_exist():
             assert readme.index(start) < readme.index(end), (page.name, end)
             includes += 1
     assert includes >= 5  # getting started, porting, examples, benchmarks, differences
+
+
+@pytest.mark.parametrize("name", _public_module_names())
+def test_signatures_show_short_aliases(name):
+    """help() prints the aliases as written, never their expansions."""
+    module = importlib.import_module(f"convjax.{name}")
+    for public in module.__all__:
+        obj = getattr(module, public)
+        if not callable(obj):
+            continue
+        try:
+            text = str(inspect.signature(obj))
+        except (TypeError, ValueError):
+            continue
+        assert "Union[" not in text and "jaxlib" not in text, (public, text)
+        assert len(text) < 600, (public, text)
