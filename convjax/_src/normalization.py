@@ -40,6 +40,9 @@ def _channel_axis(data_format, ndim: int, fn: str) -> int:
 
 def _check_stat(v, name: str, channels: int, fn: str):
     v = jnp.asarray(v)
+    if not jnp.issubdtype(v.dtype, jnp.floating):
+        # PyTorch raises "mixed dtype"; casting would truncate (int) or drop data.
+        raise TypeError(f"`{fn}`: `{name}` must have a floating dtype, got {v.dtype}.")
     if v.shape != (channels,):
         raise ValueError(
             f"`{fn}`: `{name}` must have shape ({channels},) (one value per channel), "
@@ -75,6 +78,18 @@ def _check_eps(eps, training: bool, fn: str):
         )
     if not eps >= 0:
         raise ValueError(f"`{fn}`: `eps` must be non-negative, got {eps!r}.")
+
+
+def _axis_size(axis_name, fn: str) -> int:
+    """``lax.axis_size`` with a convjax error outside any map binding the name."""
+    try:
+        return lax.axis_size(axis_name)
+    except NameError:
+        raise ValueError(
+            f"`{fn}`: `axis_name` {axis_name!r} is not bound: call it inside "
+            "`shard_map`/`pmap`/`vmap` with that axis name, or pass `axis_name=None` "
+            "for unsynchronized statistics."
+        ) from None
 
 
 def _mask_weights(mask, x, c_axis: int, fn: str):
@@ -154,7 +169,8 @@ def batch_norm(
         padding of a ragged last batch, or devices holding different numbers of
         samples). Masked-out outputs are still normalized. When fewer than 2 values
         of a channel are selected the running stats are returned unchanged (and with
-        none selected the batch mean and variance are taken as 0).
+        none selected the batch mean and variance are taken as 0). An empty batch
+        (no values at all) also leaves them unchanged, as in PyTorch.
 
     Returns:
       ``(y, new_running_mean, new_running_var)``: ``y`` has the shape and dtype of
@@ -165,8 +181,10 @@ def batch_norm(
       ValueError: rank < 2, bad ``data_format``, stats/``weight``/``bias`` not of
         shape ``(C,)``, one running stat ``None`` and not the other, no running stats
         in evaluation, ``momentum`` outside ``[0, 1]``, ``eps`` not positive in
-        training (negative otherwise), a single value per channel in training.
-      TypeError: non-floating input, ``momentum=None``, non-boolean ``mask``.
+        training (negative otherwise), a single value per channel in training,
+        an ``axis_name`` that no enclosing map binds.
+      TypeError: non-floating input or running stats/``weight``/``bias``,
+        ``momentum=None``, non-boolean ``mask``.
 
     Examples:
       >>> import jax.numpy as jnp
@@ -225,7 +243,7 @@ def batch_norm(
 
     if training:
         local = int(np.prod([x.shape[a] for a in axes]))
-        devices = 1 if axis_name is None else lax.axis_size(axis_name)
+        devices = 1 if axis_name is None else _axis_size(axis_name, fn)
         if mask is None and local * devices == 1:
             raise ValueError(
                 "Expected more than 1 value per channel when training, got input "
@@ -241,7 +259,7 @@ def batch_norm(
             total = jnp.sum(xs * m, axes)
         if axis_name is not None:
             total, count = lax.psum((total, count), axis_name)
-        # Guarded division: only reachable with a mask that selects nothing.
+        # Guarded division: reachable with an empty batch or a mask selecting nothing.
         safe_count = jnp.where(count > 0, count, 1.0)
         mean = jnp.where(count > 0, total / safe_count, 0.0)
         centred = xs - mean.reshape(bshape)
@@ -279,9 +297,10 @@ def batch_norm(
     rv = running_var.astype(stat_dtype)
     new_rm = mom * mean_sg + (1 - mom) * rm
     new_rv = mom * unbiased + (1 - mom) * rv
-    if mask is not None:
-        new_rm = jnp.where(ok, new_rm, rm)
-        new_rv = jnp.where(ok, new_rv, rv)
+    # An empty batch (N = 0, a zero-size spatial dim, or every device empty) and a
+    # mask selecting < 2 values leave the running stats as they are, as in PyTorch.
+    new_rm = jnp.where(ok, new_rm, rm)
+    new_rv = jnp.where(ok, new_rv, rv)
     return y, new_rm.astype(running_mean.dtype), new_rv.astype(running_var.dtype)
 
 
