@@ -7,7 +7,7 @@ dtype (PyTorch upcasts half precision internally the same way).
 import jax
 import jax.numpy as jnp
 
-from convjax._src.checks import check_choice, check_floating
+from convjax._src.checks import check_choice, check_floating, check_not_bool
 from convjax._src.typing import Array, ArrayLike, DTypeLike
 
 
@@ -27,6 +27,7 @@ def relu(input: ArrayLike) -> Array:
 
     PyTorch parity: ``torch.nn.functional.relu`` (no ``inplace``).
     """
+    check_not_bool(input, "relu")
     return jax.nn.relu(jnp.asarray(input))
 
 
@@ -40,6 +41,7 @@ def relu6(input: ArrayLike) -> Array:
 
     PyTorch parity: ``torch.nn.functional.relu6``.
     """
+    check_not_bool(input, "relu6")
     return jax.nn.relu6(jnp.asarray(input))
 
 

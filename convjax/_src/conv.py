@@ -9,8 +9,10 @@ import jax.numpy as jnp
 from convjax._src import dispatch, fast_conv  # noqa: F401  (fast_conv registers impls)
 from convjax._src.checks import (
     batchify,
+    check_cast,
     check_choice,
     check_count,
+    check_not_bool,
     check_positive,
     is_channels_last,
     ntuple,
@@ -83,6 +85,7 @@ def add_bias(y, bias, out_channels, channels_last, fn):
         raise ValueError(
             f"`{fn}`: `bias` must have shape ({out_channels},), got {bias.shape}."
         )
+    check_cast(bias, y.dtype, "bias", fn)
     bias = bias.astype(y.dtype)
     shape = [1] * y.ndim
     shape[-1 if channels_last else 1] = out_channels
@@ -104,6 +107,8 @@ def run_conv(
     fn,
 ):
     """Builds the :class:`~convjax._src.dispatch.ConvSpec` and calls the chosen kernel."""
+    check_not_bool(x, fn, "input")
+    check_not_bool(w, fn, "weight")
     dtype = jnp.result_type(x, w)
     x, w = x.astype(dtype), w.astype(dtype)
     spatial = x.shape[1:-1] if channels_last else x.shape[2:]
