@@ -345,3 +345,15 @@ def test_string_label_smoothing_is_a_type_error():
         F.cross_entropy(
             np.zeros((2, 3), np.float32), np.array([0, 1]), label_smoothing="0.1"
         )
+
+
+@pytest.mark.parametrize("name", ["input", "target"])
+def test_bce_nan_in_concrete_values_raises(name):
+    """PyTorch raises "all elements of input should be between 0 and 1" for NaN."""
+    args = {
+        "input": np.array([0.5, 0.5], np.float32),
+        "target": np.array([0.0, 1.0], np.float32),
+    }
+    args[name][0] = np.nan
+    with pytest.raises(ValueError, match=f"all elements of `{name}` should be"):
+        F.binary_cross_entropy(**args)

@@ -199,3 +199,21 @@ def test_conv_transpose_output_padding_picks_the_requested_size():
         ValueError, match=r"valid sizes range from \(7, 7\) to \(8, 8\)"
     ):
         analysis.conv_transpose_output_padding((4, 4), (9, 8), 3, 2, 1)
+
+
+def test_negative_padding_past_the_whole_dim_is_a_convjax_error():
+    x = jnp.zeros((1, 1, 3))
+    assert F.pad(x, (-3, 0)).shape == (1, 1, 0)  # PyTorch crops to empty
+    with pytest.raises(ValueError, match=r"`pad` \(-5, 0\) crops dim 2 of size 3"):
+        F.pad(x, (-5, 0))
+
+
+def test_output_size_formulas_raise_for_non_positive_sizes():
+    """conv_output_size(3, 5) returned -1; PyTorch's conv raises there."""
+    with pytest.raises(ValueError, match="output size"):
+        analysis.conv_output_size(3, 5)
+    with pytest.raises(ValueError, match="`padding` must be non-negative"):
+        analysis.conv_output_size(8, 3, padding=-1)
+    with pytest.raises(ValueError, match="output size"):
+        analysis.conv_transpose_output_size(1, 1, padding=1)
+    assert analysis.conv_output_size(3, 3) == 1

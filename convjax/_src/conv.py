@@ -63,6 +63,15 @@ def check_output_size(input_size, kernel_size, padding, dilation, fn):
             )
 
 
+def check_spatial(spatial, fn):
+    """PyTorch's convolutions take empty batches and channels, not empty images."""
+    if 0 in spatial:
+        raise ValueError(
+            f"`{fn}`: input spatial size {tuple(spatial)} has a zero dim; only the "
+            "batch or channel dims may be empty (PyTorch raises)."
+        )
+
+
 def check_groups(groups, in_channels, out_channels, fn, *, in_name="input channels"):
     check_count(groups, "groups", fn)
     if in_channels % groups:
@@ -166,6 +175,7 @@ def _conv(
     check_choice(padding_mode, _PADDING_MODES, "padding_mode")
     kernel_size = tuple(w.shape[2:])
     spatial = x.shape[1:-1] if cl else x.shape[2:]
+    check_spatial(spatial, fn)
     pads = conv_padding(padding, kernel_size, stride, dilation, spatial, fn)
     check_output_size(spatial, kernel_size, pads, dilation, fn)
 

@@ -15,7 +15,7 @@ import jax.numpy as jnp
 
 from convjax._src import dispatch
 from convjax._src.checks import batchify, check_positive, is_channels_last, ntuple
-from convjax._src.conv import add_bias, check_groups, run_conv
+from convjax._src.conv import add_bias, check_groups, check_spatial, run_conv
 from convjax._src.docs import nd_doc
 from convjax._src.typing import Array, ArrayLike, IntOrSeq
 
@@ -77,6 +77,7 @@ def _conv_transpose(
             )
     kernel_size = w.shape[2:]
     spatial = x.shape[1:-1] if cl else x.shape[2:]
+    check_spatial(spatial, fn)
     out_size = [
         (i - 1) * s - 2 * p + d * (k - 1) + op + 1
         for i, s, p, d, k, op in zip(

@@ -563,7 +563,8 @@ def binary_cross_entropy(
     )
     for name, value in (("input", input), ("target", target)):
         host = _host_values(value)
-        if host is not None and ((host < 0) | (host > 1)).any():
+        # Written so that NaN fails too, as in PyTorch.
+        if host is not None and not ((host >= 0) & (host <= 1)).all():
             raise ValueError(
                 f"`{fn}`: all elements of `{name}` should be between 0 and 1."
             )
