@@ -283,3 +283,13 @@ def test_dtypes_pytorch_rejects_raise_instead_of_losing_values():
     assert y.dtype == jnp.int32 and int(y[0, 0, 0, 0]) == 7
     y = F.conv2d(xi.astype(np.float32), wi.astype(np.float32), np.ones(1, np.float16))
     assert y.dtype == jnp.float32
+
+
+def test_channels_last_input_to_a_channels_first_conv_gets_a_hint():
+    x = np.ones((2, 8, 8, 3), np.float32)
+    with pytest.raises(ValueError, match="data_format='NHWC'"):
+        F.conv2d(x, np.ones((4, 3, 3, 3), np.float32))
+    with pytest.raises(ValueError, match="data_format='NHWC'"):
+        F.conv_transpose2d(x, np.ones((3, 4, 3, 3), np.float32))
+    with pytest.raises(ValueError, match="data_format='NWC'"):
+        F.conv1d(np.ones((2, 8, 3), np.float32), np.ones((4, 3, 3), np.float32))

@@ -372,3 +372,9 @@ def test_unbound_axis_name_is_a_value_error():
     x = np.ones((4, 3), np.float32)
     with pytest.raises(ValueError, match="`axis_name` 'batch' is not bound"):
         batch_norm(x, np.zeros(3), np.ones(3), training=True, axis_name="batch")
+
+
+def test_channels_last_input_gets_a_data_format_hint():
+    x = np.ones((2, 8, 8, 3), np.float32)
+    with pytest.raises(ValueError, match="data_format='NHWC'"):
+        batch_norm(x, np.zeros(3, np.float32), np.ones(3, np.float32))

@@ -179,16 +179,22 @@ def test_output_size_formulas_property(size, k, s, p, d, op):
         out = analysis.conv_output_size(size, k, s, p, d)
         assert y.shape == (1, 3, out)
         # The transposed conv maps `out` back to `size` for one output_padding < s.
-        back = analysis.conv_transpose_output_size(out, k, s, p, 0, d)
-        assert 0 <= size - back < s
+        if (out - 1) * s - 2 * p + d * (k - 1) + 1 >= 1:
+            back = analysis.conv_transpose_output_size(out, k, s, p, 0, d)
+            assert 0 <= size - back < s
     op = op % max(s, d)
     wt = jax.ShapeDtypeStruct((2, 3, k), jnp.float32)
-    want = analysis.conv_transpose_output_size(size, k, s, p, op, d)
-    if want >= 1:
-        f = functools.partial(
-            F.conv_transpose1d, stride=s, padding=p, output_padding=op, dilation=d
-        )
+    f = functools.partial(
+        F.conv_transpose1d, stride=s, padding=p, output_padding=op, dilation=d
+    )
+    if (size - 1) * s - 2 * p + d * (k - 1) + op + 1 >= 1:
+        want = analysis.conv_transpose_output_size(size, k, s, p, op, d)
         assert jax.eval_shape(f, x, wt).shape == (1, 3, want)
+    else:  # both raise, as PyTorch does
+        with pytest.raises(ValueError, match="output size"):
+            analysis.conv_transpose_output_size(size, k, s, p, op, d)
+        with pytest.raises(ValueError, match="output size"):
+            jax.eval_shape(f, x, wt)
 
 
 def test_conv_transpose_output_padding_picks_the_requested_size():

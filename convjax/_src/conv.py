@@ -72,6 +72,14 @@ def check_spatial(spatial, fn):
         )
 
 
+def channels_last_hint(x, channels, channels_last, n) -> str:
+    """A hint for a channels-last array given to a channels-first op."""
+    if not channels_last and x.shape[-1] == channels:
+        fmt = ("NWC", "NHWC", "NDHWC")[n - 1]
+        return f" Is the input channels-last? Then pass `data_format={fmt!r}`."
+    return ""
+
+
 def check_groups(groups, in_channels, out_channels, fn, *, in_name="input channels"):
     check_count(groups, "groups", fn)
     if in_channels % groups:
@@ -169,6 +177,7 @@ def _conv(
             f"`{fn}`: `weight` of shape {w.shape} expects "
             f"{w.shape[1] * groups} input channels (weight.shape[1] * groups), "
             f"but input has {in_channels}."
+            + channels_last_hint(x, w.shape[1] * groups, cl, n)
         )
     stride = check_positive(ntuple(stride, n, "stride"), "stride")
     dilation = check_positive(ntuple(dilation, n, "dilation"), "dilation")

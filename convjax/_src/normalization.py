@@ -222,6 +222,16 @@ def batch_norm(
             f"running_var={'None' if running_var is None else 'array'})."
         )
     has_running = running_mean is not None
+    if data_format is None and x.ndim in (3, 4, 5):
+        # A channels-last array given as channels-first: say so before the stats
+        # shape error that would follow.
+        sizes = [jnp.shape(v) for v in (running_mean, weight) if v is not None]
+        if sizes and sizes[0] == (x.shape[-1],) and x.shape[-1] != channels:
+            raise ValueError(
+                f"`{fn}`: the statistics have {x.shape[-1]} channels, the size of the "
+                f"last axis of `input` {x.shape}, not of axis 1: is the input "
+                f"channels-last? Then pass `data_format={_FMT_BY_RANK[x.ndim][1]!r}`."
+            )
     if has_running:
         running_mean = _check_stat(running_mean, "running_mean", channels, fn)
         running_var = _check_stat(running_var, "running_var", channels, fn)
