@@ -145,3 +145,10 @@ def test_leaky_relu_rejects_integers():
         TypeError, match="`leaky_relu` expects a floating-point `input`"
     ):
         F.leaky_relu(np.array([-5, 3]), 0.5)
+
+
+@pytest.mark.parametrize("fn", [F.relu, F.relu6])
+def test_boolean_input_is_a_type_error(fn):
+    """PyTorch raises; jax.nn.relu silently returned int32."""
+    with pytest.raises(TypeError, match="boolean `input`"):
+        fn(np.ones(3, bool))

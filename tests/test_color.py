@@ -493,3 +493,12 @@ def test_per_sample(images):
 def test_errors(call, exc, match, images):
     with pytest.raises(exc, match=match):
         call(images["float"])
+
+
+def test_apply_color_jitter_checks_a_concrete_jax_order():
+    """A jax.Array order with a repeated index was applied (one op twice)."""
+    img = jnp.full((3, 4, 4), 0.5)
+    with pytest.raises(ValueError, match="permutations"):
+        I.apply_color_jitter(img, jnp.array([0, 0, 1, 2]), brightness_factor=1.2)
+    ok = I.apply_color_jitter(img, jnp.array([1, 0, 2, 3]), brightness_factor=1.2)
+    np.testing.assert_allclose(ok, 0.6, rtol=1e-6)

@@ -256,3 +256,40 @@ def test_errors_raise_at_trace_time():
             jax.ShapeDtypeStruct((1, 4, 5, 5), jnp.float32),
             jax.ShapeDtypeStruct((3, 1, 3, 3), jnp.float32),
         )
+
+
+def test_dtypes_pytorch_rejects_raise_instead_of_losing_values():
+    """Issue 14: bool convs, a float bias on an integer conv, a complex bias."""
+    xb, wb = np.ones((1, 1, 3, 3), bool), np.ones((1, 1, 2, 2), bool)
+    for fn in (F.conv2d, F.conv_transpose2d):
+        with pytest.raises(TypeError, match="boolean `input`"):
+            fn(xb, wb)
+        with pytest.raises(TypeError, match="boolean `weight`"):
+            fn(xb.astype(np.float32), wb)
+    xi, wi = np.ones((1, 1, 3, 3), np.int32), np.ones((1, 1, 2, 2), np.int32)
+    for fn in (F.conv2d, F.conv_transpose2d):
+        with pytest.raises(TypeError, match="`bias` of dtype float32 cannot"):
+            fn(xi, wi, np.array([0.7], np.float32))
+        with pytest.raises(TypeError, match="`bias` of dtype complex64 cannot"):
+            fn(
+                xi.astype(np.float32),
+                wi.astype(np.float32),
+                np.array([1j], np.complex64),
+            )
+    with pytest.raises(TypeError, match="boolean `input`"):
+        F.linear(np.ones((2, 3), bool), np.ones((4, 3), bool))
+    # same-kind and widening casts keep working (integer conv with an integer bias)
+    y = F.conv2d(xi, wi, np.array([3], np.int32))
+    assert y.dtype == jnp.int32 and int(y[0, 0, 0, 0]) == 7
+    y = F.conv2d(xi.astype(np.float32), wi.astype(np.float32), np.ones(1, np.float16))
+    assert y.dtype == jnp.float32
+
+
+def test_channels_last_input_to_a_channels_first_conv_gets_a_hint():
+    x = np.ones((2, 8, 8, 3), np.float32)
+    with pytest.raises(ValueError, match="data_format='NHWC'"):
+        F.conv2d(x, np.ones((4, 3, 3, 3), np.float32))
+    with pytest.raises(ValueError, match="data_format='NHWC'"):
+        F.conv_transpose2d(x, np.ones((3, 4, 3, 3), np.float32))
+    with pytest.raises(ValueError, match="data_format='NWC'"):
+        F.conv1d(np.ones((2, 8, 3), np.float32), np.ones((4, 3, 3), np.float32))

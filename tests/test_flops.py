@@ -374,3 +374,25 @@ def test_counts_do_not_depend_on_earlier_jit_traces():
         assert "conv_general_dilated" not in actual.by_primitive
         assert actual.macs == 0
     assert count_flops(h, x, w).macs == macs
+
+
+def test_counting_keeps_other_functions_compiled():
+    """count_flops used to call jax.clear_caches(): every jitted function retraced."""
+    traces = {"counted": 0, "other": 0}
+
+    @jax.jit
+    def counted(a, b):
+        traces["counted"] += 1
+        return F.conv2d(a, b, padding=1, groups=4)
+
+    @jax.jit
+    def other(a):
+        traces["other"] += 1
+        return a * 2
+
+    x, w = jnp.ones((2, 4, 8, 8)), jnp.ones((4, 1, 3, 3))
+    counted(x, w), other(x)
+    assert count_flops(counted, x, w).macs == conv_macs(4, 4, 3, (8, 8), 4, 2)
+    before = dict(traces)
+    counted(x, w), other(x)
+    assert traces == {"counted": before["counted"], "other": 1}

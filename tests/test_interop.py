@@ -205,3 +205,59 @@ def test_type_errors():
         interop.load_torch_state_dict(model, [("0.weight", np.ones((2, 1, 3, 3)))])
     with pytest.raises(TypeError, match="`state_dict\\['0.bias'\\]` is not array-like"):
         interop.load_torch_state_dict(model, {"0.bias": object()}, strict=False)
+
+
+def _aligned(shape, fill):
+    """A float32 array on a 64-byte boundary (where JAX's CPU client may alias)."""
+    size = int(np.prod(shape))
+    buf = np.empty(size + 16, np.float32)
+    start = (-buf.ctypes.data % 64) // 4
+    out = buf[start : start + size].reshape(shape)
+    out[...] = fill
+    return out
+
+
+def test_loading_copies_the_callers_buffers():
+    """Writing into a loaded NumPy array or torch tensor must not change the model."""
+    model = make_model()
+    sd = {k: np.array(v) for k, v in interop.to_torch_state_dict(model).items()}
+    weight = _aligned((2, 1, 3, 3), 0.5)
+    tensor = _aligned((2,), 0.25)
+    sd["0.weight"], sd["0.bias"] = weight, FakeTensor(tensor)
+    interop.load_torch_state_dict(model, sd)
+    weight[...] = 0.0  # as `tm.weight.zero_()`
+    tensor[...] = 0.0
+    np.testing.assert_array_equal(model.layers[0].weight[...], 0.5)
+    np.testing.assert_array_equal(model.layers[0].bias[...], 0.25)
+
+
+def test_a_value_failing_conversion_loads_nothing():
+    model = make_model()
+    before = interop.to_torch_state_dict(model)
+    sd = dict(before)
+    sd["0.weight"] = np.ones((2, 1, 3, 3), np.float32)
+    sd["1.num_batches_tracked"] = np.array("three")  # shape () passes the shape check
+    with pytest.raises(ValueError, match="cannot convert '1.num_batches_tracked'"):
+        interop.load_torch_state_dict(model, sd)
+    for key, value in interop.to_torch_state_dict(model).items():
+        np.testing.assert_array_equal(value, before[key])
+
+
+def test_not_a_module_is_a_type_error():
+    with pytest.raises(TypeError, match="`module` must be an `nnx.Module`"):
+        interop.load_torch_state_dict(42, {"0.weight": np.ones(3)})
+
+
+def test_abstract_model_with_missing_keys_fails_at_load():
+    model = nnx.eval_shape(make_model)
+    sd = interop.to_torch_state_dict(make_model())
+    del sd["1.running_var"]
+    with pytest.raises(ValueError, match="abstract model.*'1.running_var'"):
+        interop.load_torch_state_dict(model, sd, strict=False)
+
+
+def test_export_rejects_non_modules_and_abstract_models():
+    with pytest.raises(TypeError, match="`module` must be an `nnx.Module`"):
+        interop.to_torch_state_dict(42)
+    with pytest.raises(ValueError, match="'0.bias' is abstract"):
+        interop.to_torch_state_dict(nnx.eval_shape(make_model))

@@ -7,6 +7,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
+from jax.experimental import checkify
 from jax.test_util import check_grads
 
 import convjax.functional as F
@@ -280,7 +281,7 @@ def test_errors(rng):
         F.l1_loss(x, x, reduction="avg")
     with pytest.raises(ValueError, match="`reduction` must be one of"):
         F.cross_entropy(x, t, reduction="elementwise_mean")
-    with pytest.raises(TypeError, match="integer dtype"):
+    with pytest.raises(TypeError, match="integer class indices"):
         F.nll_loss(logp, t.astype(np.float32))
     with pytest.raises(TypeError, match="must be floating"):
         F.cross_entropy(x, np.zeros(x.shape, np.int32))
@@ -345,3 +346,52 @@ def test_string_label_smoothing_is_a_type_error():
         F.cross_entropy(
             np.zeros((2, 3), np.float32), np.array([0, 1]), label_smoothing="0.1"
         )
+
+
+@pytest.mark.parametrize("name", ["input", "target"])
+def test_bce_nan_in_concrete_values_raises(name):
+    """PyTorch raises "all elements of input should be between 0 and 1" for NaN."""
+    args = {
+        "input": np.array([0.5, 0.5], np.float32),
+        "target": np.array([0.0, 1.0], np.float32),
+    }
+    args[name][0] = np.nan
+    with pytest.raises(ValueError, match=f"all elements of `{name}` should be"):
+        F.binary_cross_entropy(**args)
+
+
+def test_probability_target_of_the_wrong_shape_says_so():
+    x = np.zeros((4, 3), np.float32)
+    with pytest.raises(ValueError, match=r"class probabilities and must have the "):
+        F.cross_entropy(x, np.full((4, 2), 0.5, np.float32))
+
+
+class TestCheckTarget:
+    """Opt-in checkify check of traced class indices (issue 14 item 7)."""
+
+    x = np.linspace(-1, 1, 12, dtype=np.float32).reshape(4, 3)
+    bad = np.array([0, 1, -1, 2], np.int32)  # -1: not ignore_index (-100)
+    good = np.array([0, 1, -100, 2], np.int32)
+
+    @staticmethod
+    def loss(fn):
+        return lambda x, t: fn(x, t, check_target=True)
+
+    @pytest.mark.parametrize("fn", [F.cross_entropy, F.nll_loss])
+    def test_under_jit_and_grad(self, fn):
+        checked = jax.jit(checkify.checkify(jax.value_and_grad(self.loss(fn))))
+        err, (value, grad) = checked(self.x, jnp.asarray(self.bad))
+        assert "class index -1 out of bounds for 3 classes" in err.get()
+        assert np.isnan(value)  # what the unchecked loss returns
+        err, (value, grad) = checked(self.x, jnp.asarray(self.good))
+        assert err.get() is None
+        np.testing.assert_allclose(value, fn(self.x, self.good), rtol=1e-6)
+        assert np.isfinite(np.asarray(grad)).all()
+
+    def test_eager_raises_and_default_is_unchecked(self):
+        with pytest.raises(Exception, match="class index 3 out of bounds"):
+            F.cross_entropy(self.x, jnp.array([0, 1, 3, 2]), check_target=True)
+        # without the flag, a traced target is not inspected (NaN, as documented)
+        assert np.isnan(jax.jit(F.cross_entropy)(self.x, jnp.asarray(self.bad)))
+        with pytest.raises(TypeError, match="`check_target` must be a Python bool"):
+            F.nll_loss(self.x, self.good, check_target=1)

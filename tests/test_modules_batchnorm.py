@@ -185,3 +185,13 @@ def test_errors():
         nn.BatchNorm2d(3)(jnp.ones((2, 4, 2, 2)))
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         nn.BatchNorm1d(3)(jnp.ones((1, 3)))
+
+
+def test_empty_batch_training_step_keeps_running_stats():
+    """As torch.nn.BatchNorm2d: N = 0 counts the step but moves no statistics."""
+    bn = nn.BatchNorm2d(3, momentum=None)
+    y = bn(jnp.zeros((0, 3, 2, 2)))
+    assert y.shape == (0, 3, 2, 2)
+    np.testing.assert_array_equal(bn.running_mean[...], np.zeros(3))
+    np.testing.assert_array_equal(bn.running_var[...], np.ones(3))
+    assert int(bn.num_batches_tracked[...]) == 1

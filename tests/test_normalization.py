@@ -330,3 +330,51 @@ def test_string_momentum_or_eps_is_a_type_error(kwargs):
     x = np.ones((4, 3, 2), np.float32)
     with pytest.raises(TypeError, match=f"`{next(iter(kwargs))}` must be a number"):
         batch_norm(x, np.zeros(3), np.ones(3), training=True, **kwargs)
+
+
+@pytest.mark.parametrize("shape", [(0, 3, 2, 2), (2, 3, 0, 2), (0, 3)])
+def test_empty_batch_leaves_running_stats(variant, shape):
+    """PyTorch leaves the running stats alone when there are no values (issue 14)."""
+    rm, rv = jnp.full(3, 2.0), jnp.full(3, 4.0)
+    y, nrm, nrv = variant(lambda x: batch_norm(x, rm, rv, training=True))(
+        jnp.zeros(shape)
+    )
+    assert y.shape == shape
+    np.testing.assert_array_equal(nrm, rm)
+    np.testing.assert_array_equal(nrv, rv)
+
+
+def test_empty_batch_on_every_device_leaves_running_stats():
+    rm, rv = jnp.full(3, 2.0), jnp.full(3, 4.0)
+    f = jax.vmap(
+        lambda x: batch_norm(x, rm, rv, training=True, axis_name="d"), axis_name="d"
+    )
+    _, nrm, nrv = jax.jit(f)(jnp.zeros((4, 0, 3, 2)))
+    np.testing.assert_array_equal(nrm, np.broadcast_to(rm, (4, 3)))
+    np.testing.assert_array_equal(nrv, np.broadcast_to(rv, (4, 3)))
+
+
+@pytest.mark.parametrize("name", ["running_mean", "running_var", "weight", "bias"])
+def test_non_floating_stats_or_affine_are_type_errors(name):
+    """PyTorch raises "mixed dtype"; an int32 running stat was silently truncated."""
+    args = dict(
+        running_mean=np.zeros(3, np.float32),
+        running_var=np.ones(3, np.float32),
+        weight=np.ones(3, np.float32),
+        bias=np.zeros(3, np.float32),
+    )
+    args[name] = args[name].astype(np.int32)
+    with pytest.raises(TypeError, match=f"`{name}` must have a floating dtype"):
+        batch_norm(np.ones((4, 3), np.float32), training=True, **args)
+
+
+def test_unbound_axis_name_is_a_value_error():
+    x = np.ones((4, 3), np.float32)
+    with pytest.raises(ValueError, match="`axis_name` 'batch' is not bound"):
+        batch_norm(x, np.zeros(3), np.ones(3), training=True, axis_name="batch")
+
+
+def test_channels_last_input_gets_a_data_format_hint():
+    x = np.ones((2, 8, 8, 3), np.float32)
+    with pytest.raises(ValueError, match="data_format='NHWC'"):
+        batch_norm(x, np.zeros(3, np.float32), np.ones(3, np.float32))

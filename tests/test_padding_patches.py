@@ -179,16 +179,22 @@ def test_output_size_formulas_property(size, k, s, p, d, op):
         out = analysis.conv_output_size(size, k, s, p, d)
         assert y.shape == (1, 3, out)
         # The transposed conv maps `out` back to `size` for one output_padding < s.
-        back = analysis.conv_transpose_output_size(out, k, s, p, 0, d)
-        assert 0 <= size - back < s
+        if (out - 1) * s - 2 * p + d * (k - 1) + 1 >= 1:
+            back = analysis.conv_transpose_output_size(out, k, s, p, 0, d)
+            assert 0 <= size - back < s
     op = op % max(s, d)
     wt = jax.ShapeDtypeStruct((2, 3, k), jnp.float32)
-    want = analysis.conv_transpose_output_size(size, k, s, p, op, d)
-    if want >= 1:
-        f = functools.partial(
-            F.conv_transpose1d, stride=s, padding=p, output_padding=op, dilation=d
-        )
+    f = functools.partial(
+        F.conv_transpose1d, stride=s, padding=p, output_padding=op, dilation=d
+    )
+    if (size - 1) * s - 2 * p + d * (k - 1) + op + 1 >= 1:
+        want = analysis.conv_transpose_output_size(size, k, s, p, op, d)
         assert jax.eval_shape(f, x, wt).shape == (1, 3, want)
+    else:  # both raise, as PyTorch does
+        with pytest.raises(ValueError, match="output size"):
+            analysis.conv_transpose_output_size(size, k, s, p, op, d)
+        with pytest.raises(ValueError, match="output size"):
+            jax.eval_shape(f, x, wt)
 
 
 def test_conv_transpose_output_padding_picks_the_requested_size():
@@ -199,3 +205,21 @@ def test_conv_transpose_output_padding_picks_the_requested_size():
         ValueError, match=r"valid sizes range from \(7, 7\) to \(8, 8\)"
     ):
         analysis.conv_transpose_output_padding((4, 4), (9, 8), 3, 2, 1)
+
+
+def test_negative_padding_past_the_whole_dim_is_a_convjax_error():
+    x = jnp.zeros((1, 1, 3))
+    assert F.pad(x, (-3, 0)).shape == (1, 1, 0)  # PyTorch crops to empty
+    with pytest.raises(ValueError, match=r"`pad` \(-5, 0\) crops dim 2 of size 3"):
+        F.pad(x, (-5, 0))
+
+
+def test_output_size_formulas_raise_for_non_positive_sizes():
+    """conv_output_size(3, 5) returned -1; PyTorch's conv raises there."""
+    with pytest.raises(ValueError, match="output size"):
+        analysis.conv_output_size(3, 5)
+    with pytest.raises(ValueError, match="`padding` must be non-negative"):
+        analysis.conv_output_size(8, 3, padding=-1)
+    with pytest.raises(ValueError, match="output size"):
+        analysis.conv_transpose_output_size(1, 1, padding=1)
+    assert analysis.conv_output_size(3, 3) == 1

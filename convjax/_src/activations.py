@@ -9,7 +9,7 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-from convjax._src.checks import check_choice, check_floating
+from convjax._src.checks import check_choice, check_floating, check_not_bool
 from convjax._src.typing import Array, ArrayLike, DTypeLike
 
 
@@ -29,6 +29,7 @@ def relu(input: ArrayLike) -> Array:
 
     PyTorch parity: ``torch.nn.functional.relu`` (no ``inplace``).
     """
+    check_not_bool(input, "relu")
     return jax.nn.relu(jnp.asarray(input))
 
 
@@ -42,6 +43,7 @@ def relu6(input: ArrayLike) -> Array:
 
     PyTorch parity: ``torch.nn.functional.relu6``.
     """
+    check_not_bool(input, "relu6")
     return jax.nn.relu6(jnp.asarray(input))
 
 

@@ -125,3 +125,33 @@ def check_floating(x, fn: str, name: str = "input"):
         raise TypeError(
             f"`{fn}` expects a floating-point `{name}`, got dtype {jnp.result_type(x)}."
         )
+
+
+def check_not_bool(x, fn: str, name: str = "input"):
+    """Raises ``TypeError`` for a boolean ``x`` (PyTorch has no bool kernel there)."""
+    if jnp.result_type(x) == jnp.bool_:
+        raise TypeError(
+            f"`{fn}` does not take a boolean `{name}` (PyTorch raises); cast it to a "
+            "number type first."
+        )
+
+
+_KIND_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def check_cast(x, dtype, name: str, fn: str):
+    """Raises ``TypeError`` if casting ``x`` to ``dtype`` drops a kind of value.
+
+    A float ``x`` into an integer ``dtype`` (truncation) or a complex ``x`` into a
+    real one (the imaginary part) is refused, as PyTorch refuses mixed dtypes;
+    casts within a kind (float64 to float32) pass.
+
+    >>> check_cast(jnp.zeros(2, jnp.float16), jnp.float32, "bias", "conv2d")
+    """
+    src = np.dtype(jnp.result_type(x))
+    if _KIND_RANK.get(src.kind, 0) > _KIND_RANK.get(np.dtype(dtype).kind, 0):
+        raise TypeError(
+            f"`{fn}`: `{name}` of dtype {src} cannot be added to a {np.dtype(dtype)} "
+            f"result without losing values (PyTorch raises on the mixed dtype); "
+            f"cast `{name}` or the inputs first."
+        )

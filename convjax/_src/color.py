@@ -643,6 +643,8 @@ def _apply_op(op, x, f, is_int, bound):
 
 def _check_order(order, x):
     """Returns ``order`` as a static tuple (concrete (4,) input) or an int array."""
+    if isinstance(order, jax.Array) and not isinstance(order, jax.core.Tracer):
+        order = np.asarray(order)  # a concrete array (4 ints per image) is checked
     if isinstance(order, list | tuple | np.ndarray):
         o = np.asarray(order)
         if not np.issubdtype(o.dtype, np.integer) or o.shape[-1:] != (4,):

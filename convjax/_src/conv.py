@@ -11,8 +11,10 @@ import jax.numpy as jnp
 from convjax._src import dispatch, fast_conv  # noqa: F401  (fast_conv registers impls)
 from convjax._src.checks import (
     batchify,
+    check_cast,
     check_choice,
     check_count,
+    check_not_bool,
     check_positive,
     is_channels_last,
     ntuple,
@@ -63,6 +65,23 @@ def check_output_size(input_size, kernel_size, padding, dilation, fn):
             )
 
 
+def check_spatial(spatial, fn):
+    """PyTorch's convolutions take empty batches and channels, not empty images."""
+    if 0 in spatial:
+        raise ValueError(
+            f"`{fn}`: input spatial size {tuple(spatial)} has a zero dim; only the "
+            "batch or channel dims may be empty (PyTorch raises)."
+        )
+
+
+def channels_last_hint(x, channels, channels_last, n) -> str:
+    """A hint for a channels-last array given to a channels-first op."""
+    if not channels_last and x.shape[-1] == channels:
+        fmt = ("NWC", "NHWC", "NDHWC")[n - 1]
+        return f" Is the input channels-last? Then pass `data_format={fmt!r}`."
+    return ""
+
+
 def check_groups(groups, in_channels, out_channels, fn, *, in_name="input channels"):
     check_count(groups, "groups", fn)
     if in_channels % groups:
@@ -85,6 +104,7 @@ def add_bias(y, bias, out_channels, channels_last, fn):
         raise ValueError(
             f"`{fn}`: `bias` must have shape ({out_channels},), got {bias.shape}."
         )
+    check_cast(bias, y.dtype, "bias", fn)
     bias = bias.astype(y.dtype)
     shape = [1] * y.ndim
     shape[-1 if channels_last else 1] = out_channels
@@ -106,6 +126,8 @@ def run_conv(
     fn,
 ):
     """Builds the :class:`~convjax._src.dispatch.ConvSpec` and calls the chosen kernel."""
+    check_not_bool(x, fn, "input")
+    check_not_bool(w, fn, "weight")
     dtype = jnp.result_type(x, w)
     x, w = x.astype(dtype), w.astype(dtype)
     spatial = x.shape[1:-1] if channels_last else x.shape[2:]
@@ -157,12 +179,14 @@ def _conv(
             f"`{fn}`: `weight` of shape {w.shape} expects "
             f"{w.shape[1] * groups} input channels (weight.shape[1] * groups), "
             f"but input has {in_channels}."
+            + channels_last_hint(x, w.shape[1] * groups, cl, n)
         )
     stride = check_positive(ntuple(stride, n, "stride"), "stride")
     dilation = check_positive(ntuple(dilation, n, "dilation"), "dilation")
     check_choice(padding_mode, _PADDING_MODES, "padding_mode")
     kernel_size = tuple(w.shape[2:])
     spatial = x.shape[1:-1] if cl else x.shape[2:]
+    check_spatial(spatial, fn)
     pads = conv_padding(padding, kernel_size, stride, dilation, spatial, fn)
     check_output_size(spatial, kernel_size, pads, dilation, fn)
 

@@ -17,7 +17,13 @@ import jax.numpy as jnp
 
 from convjax._src import dispatch
 from convjax._src.checks import batchify, check_positive, is_channels_last, ntuple
-from convjax._src.conv import add_bias, check_groups, run_conv
+from convjax._src.conv import (
+    add_bias,
+    channels_last_hint,
+    check_groups,
+    check_spatial,
+    run_conv,
+)
 from convjax._src.docs import nd_doc
 from convjax._src.typing import Array, ArrayLike, IntOrSeq
 
@@ -57,6 +63,7 @@ def _conv_transpose(
         raise ValueError(
             f"`{fn}`: `weight.shape[0]` ({w.shape[0]}) must equal the input channels "
             f"({in_channels}); the transposed-conv weight is (in, out/groups, *kernel)."
+            + channels_last_hint(x, w.shape[0], cl, n)
         )
     check_groups(groups, in_channels, w.shape[1] * groups, fn)
     out_channels = w.shape[1] * groups
@@ -79,6 +86,7 @@ def _conv_transpose(
             )
     kernel_size = w.shape[2:]
     spatial = x.shape[1:-1] if cl else x.shape[2:]
+    check_spatial(spatial, fn)
     out_size = [
         (i - 1) * s - 2 * p + d * (k - 1) + op + 1
         for i, s, p, d, k, op in zip(

@@ -22,6 +22,7 @@ uses for a shape is decided by :data:`convjax._src.dispatch.AUTO_RULES`.
 from __future__ import annotations
 
 import dataclasses
+import math
 
 import jax.numpy as jnp
 from jax import lax
@@ -64,7 +65,7 @@ def conv_pointwise(x, w, spec: dispatch.ConvSpec):
         return y
     num, c = x.shape[:2]
     spatial = x.shape[2:]
-    xf = x.reshape(num, c, -1)
+    xf = x.reshape(num, c, math.prod(spatial))  # no -1: N may be 0
     if num * w2.size <= x.size:
         # One (O, C) @ (C, S) product per image writes NCHW directly (2-4x lax).
         wb = jnp.broadcast_to(w2, (num,) + w2.shape)

@@ -58,6 +58,9 @@ from typing import Any, Literal
 import jax
 import jax.numpy as jnp
 import numpy as np
+from jax._src import (
+    config as _jax_config,  # trace-context state (see _own_trace_context)
+)
 
 from convjax._src import dispatch, fast_conv_depthwise
 
@@ -660,14 +663,15 @@ def trace(
             out, vjp = jax.vjp(primal, p, diff)
             return out, vjp([jnp.ones_like(x) for x in out])
 
-    # jit reuses traces keyed on shapes only: a function jitted and run before would
-    # hand back its old jaxpr (the fast kernels, no module scopes), and one traced
-    # here with impl="xla" forced would later run that lowering. Traces made before
-    # and during counting are therefore dropped (later calls recompile once).
-    jax.clear_caches()
+    # jit reuses traces keyed on the function, shapes and JAX's trace context: a
+    # function jitted and run before would hand back its old jaxpr (the fast
+    # kernels, no module scopes), and one traced here with impl="xla" forced would
+    # later run that lowering. Counting therefore traces under its own trace
+    # context (a value that only reaches HLO metadata, and nothing here lowers),
+    # so it neither reuses nor leaves traces, and other functions' caches stay.
     _ACTIVE.append(ctx)
     try:
-        with _PatchedCalls(types):
+        with _own_trace_context(), _PatchedCalls(types):
             if reference_convs:  # count what impl="xla" lowers to, whatever runs
                 with dispatch.force_implementation("xla"):
                     closed = jax.make_jaxpr(traced)(params, arrays, rest)
@@ -675,8 +679,25 @@ def trace(
                 closed = jax.make_jaxpr(traced)(params, arrays, rest)
     finally:
         _ACTIVE.pop()
-        jax.clear_caches()
     return closed, ctx
+
+
+def _own_trace_context():
+    """A context whose JAX trace-cache key differs from every ordinary trace's.
+
+    ``jax_hlo_source_file_canonicalization_regex`` is part of JAX's trace context
+    (so jit's trace caches are keyed on it) and only edits source-file metadata
+    when lowering to HLO. Each use gets a fresh value, so two countings never
+    share traces either (they may differ in the patched module calls).
+    """
+    global _COUNTINGS
+    _COUNTINGS += 1
+    return _jax_config.hlo_source_file_canonicalization_regex(
+        f"^$convjax-count-flops-{_COUNTINGS}"
+    )
+
+
+_COUNTINGS = 0
 
 
 class FlopCounter:

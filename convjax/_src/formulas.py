@@ -39,6 +39,9 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
     Returns:
       An int if ``input_size`` is an int, else a tuple.
 
+    Raises:
+      ValueError: a negative size or padding, or an output size below 1.
+
     Examples:
       >>> conv_output_size(224, 7, stride=2, padding=3)
       112
@@ -59,12 +62,27 @@ def conv_output_size(input_size, kernel_size, stride=1, padding=0, dilation=1):
                 tuple(-(-i // s_) for i, s_ in zip(size, s, strict=True)), input_size
             )
         padding = 0
-    p = ntuple(padding, n, "padding")
-    out = tuple(
+    p = check_positive(ntuple(padding, n, "padding"), "padding", allow_zero=True)
+    check_positive(size, "input_size", allow_zero=True)
+    out = output_sizes(size, k, s, p, d)
+    _check_out(out, size, "conv_output_size")
+    return _pack(out, input_size)
+
+
+def output_sizes(size, k, s, p, d) -> tuple[int, ...]:
+    """The formula of :func:`conv_output_size` on canonical tuples, unchecked."""
+    return tuple(
         (i + 2 * p_ - d_ * (k_ - 1) - 1) // s_ + 1
         for i, k_, s_, p_, d_ in zip(size, k, s, p, d, strict=True)
     )
-    return _pack(out, input_size)
+
+
+def _check_out(out, size, fn):
+    if min(out) < 1:
+        raise ValueError(
+            f"`{fn}`: the output size {out} is not positive: `input_size` {size} is "
+            "too small for this kernel, padding and dilation (PyTorch raises)."
+        )
 
 
 def conv_transpose_output_size(
@@ -85,13 +103,16 @@ def conv_transpose_output_size(
     size = ntuple(input_size, n, "input_size")
     k = check_positive(ntuple(kernel_size, n, "kernel_size"), "kernel_size")
     s = check_positive(ntuple(stride, n, "stride"), "stride")
-    p = ntuple(padding, n, "padding")
+    p = check_positive(ntuple(padding, n, "padding"), "padding", allow_zero=True)
     op = ntuple(output_padding, n, "output_padding")
+    check_positive(op, "output_padding", allow_zero=True)
+    check_positive(size, "input_size", allow_zero=True)
     d = check_positive(ntuple(dilation, n, "dilation"), "dilation")
     out = tuple(
         (i - 1) * s_ - 2 * p_ + d_ * (k_ - 1) + op_ + 1
         for i, k_, s_, p_, op_, d_ in zip(size, k, s, p, op, d, strict=True)
     )
+    _check_out(out, size, "conv_transpose_output_size")
     return _pack(out, input_size)
 
 

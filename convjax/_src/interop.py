@@ -94,6 +94,30 @@ def _as_numpy(value, name: str) -> np.ndarray:
     return array
 
 
+_ABSTRACT = (jax.ShapeDtypeStruct,)
+
+
+def _check_module(module, fn: str):
+    if not isinstance(module, nnx.Pytree):
+        raise TypeError(
+            f"`{fn}`: `module` must be an `nnx.Module` (a convjax.nn model), got "
+            f"{type(module).__name__}."
+        )
+
+
+def _convert(value: np.ndarray, current) -> jax.Array:
+    """A fresh device array of ``value`` with ``current``'s dtype and sharding."""
+    if value.dtype.kind not in "biufc":  # strings, bytes, records, datetimes
+        raise TypeError(f"not numeric (dtype {value.dtype})")
+    # np.array copies: the caller's buffer (a torch tensor's storage, a NumPy
+    # array) is never aliased by the model.
+    new = jnp.asarray(np.array(value, copy=True), dtype=current.dtype)
+    sharding = getattr(current, "sharding", None)
+    if sharding is not None:
+        new = jax.device_put(new, sharding)
+    return jax.block_until_ready(new)
+
+
 def _quote(names):
     return ", ".join(repr(n) for n in names)
 
@@ -103,9 +127,10 @@ def load_torch_state_dict(module, state_dict: Mapping[str, Any], strict: bool = 
 
     Names are PyTorch's dotted paths (see :mod:`convjax.interop`); values may be
     NumPy arrays, JAX arrays or ``torch.Tensor`` (converted without importing
-    torch). Each value is cast to the dtype of the variable it replaces (so an int64
-    ``num_batches_tracked`` becomes int32) and keeps its sharding. Nothing is
-    written unless every check passes.
+    torch). Each value is copied (the model never shares the caller's buffers) and
+    cast to the dtype of the variable it replaces (so an int64
+    ``num_batches_tracked`` becomes int32), keeping its sharding. Nothing is
+    written unless every value passes its checks and converts.
 
     The model may be abstract, built with ``nnx.eval_shape(lambda: Net(rngs=...))``
     to skip the random initialisation: a strict load then replaces every variable.
@@ -122,9 +147,12 @@ def load_torch_state_dict(module, state_dict: Mapping[str, Any], strict: bool = 
       ``load_state_dict`` returns (both empty when ``strict`` succeeds).
 
     Raises:
-      ValueError: shape mismatches (always), and missing or unexpected keys when
+      ValueError: shape mismatches and values that do not convert to the
+        variable's dtype (always), missing or unexpected keys when ``strict``, and
+        missing keys of an abstract (``nnx.eval_shape``) model even when not
         ``strict``; the message lists every offending key.
-      TypeError: a value that is not array-like.
+      TypeError: ``module`` is not an ``nnx.Module``; a value that is not
+        array-like.
 
     Examples:
       >>> import numpy as np
@@ -141,6 +169,7 @@ def load_torch_state_dict(module, state_dict: Mapping[str, Any], strict: bool = 
     value); errors are ``ValueError`` instead of ``RuntimeError`` and loading is
     all-or-nothing.
     """
+    _check_module(module, "load_torch_state_dict")
     if not isinstance(state_dict, Mapping):
         raise TypeError(
             f"`state_dict` must be a mapping from names to arrays, got "
@@ -149,7 +178,9 @@ def load_torch_state_dict(module, state_dict: Mapping[str, Any], strict: bool = 
     targets = named_state(module)
     missing = [name for name in targets if name not in state_dict]
     unexpected = [name for name in state_dict if name not in targets]
-    staged, mismatched = [], []
+    # Every value is converted (copied, cast, placed) before anything is written, so
+    # a failure leaves the model untouched and no caller buffer is shared.
+    staged, mismatched, unconvertible = [], [], []
     for name, variable in targets.items():
         if name not in state_dict:
             continue
@@ -159,25 +190,37 @@ def load_torch_state_dict(module, state_dict: Mapping[str, Any], strict: bool = 
             mismatched.append(
                 f"{name!r}: checkpoint shape {value.shape}, model shape {current.shape}"
             )
-        else:
-            staged.append((variable, value, current))
+            continue
+        try:
+            new = _convert(value, current)
+        except (TypeError, ValueError) as err:
+            unconvertible.append(f"{name!r} ({value.dtype} to {current.dtype}: {err})")
+            continue
+        staged.append((variable, new))
+    abstract = [
+        name for name in missing if isinstance(targets[name].get_value(), _ABSTRACT)
+    ]
     problems = []
     if strict and missing:
         problems.append(f"missing key(s) in `state_dict`: {_quote(missing)}")
+    elif abstract:
+        problems.append(
+            "missing key(s) of an abstract model (built with `nnx.eval_shape`) would "
+            f"stay unallocated: {_quote(abstract)}; give them in `state_dict` or "
+            "build the model concretely"
+        )
     if strict and unexpected:
         problems.append(f"unexpected key(s) in `state_dict`: {_quote(unexpected)}")
     if mismatched:
         problems.append("size mismatch for " + "; ".join(mismatched))
+    if unconvertible:
+        problems.append("cannot convert " + "; ".join(unconvertible))
     if problems:
         raise ValueError(
             f"Error(s) in loading `state_dict` for {type(module).__name__} (nothing "
             f"was loaded): " + ". ".join(problems) + "."
         )
-    for variable, value, current in staged:
-        new = jnp.asarray(value, dtype=current.dtype)
-        sharding = getattr(current, "sharding", None)
-        if sharding is not None:
-            new = jax.device_put(new, sharding)
+    for variable, new in staged:
         variable.set_value(new)
     return IncompatibleKeys(missing, unexpected)
 
@@ -196,6 +239,10 @@ def to_torch_state_dict(module) -> dict[str, np.ndarray]:
     Returns:
       ``dict`` from PyTorch names to ``np.ndarray`` copies.
 
+    Raises:
+      TypeError: ``module`` is not an ``nnx.Module``.
+      ValueError: a variable of an abstract (``nnx.eval_shape``) model.
+
     Examples:
       >>> from flax import nnx
       >>> from convjax import interop, nn
@@ -205,8 +252,14 @@ def to_torch_state_dict(module) -> dict[str, np.ndarray]:
 
     PyTorch parity: ``torch.nn.Module.state_dict`` names and order.
     """
+    _check_module(module, "to_torch_state_dict")
     out = {}
     for name, variable in named_state(module).items():
+        if isinstance(variable.get_value(), _ABSTRACT):
+            raise ValueError(
+                f"`to_torch_state_dict`: {name!r} is abstract (a model built with "
+                "`nnx.eval_shape` and never loaded); it has no values to export."
+            )
         value = np.array(variable.get_value())
         if np.issubdtype(value.dtype, np.integer):
             value = value.astype(np.int64)

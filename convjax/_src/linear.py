@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import jax.numpy as jnp
 
+from convjax._src.checks import check_not_bool
 from convjax._src.typing import Array, ArrayLike
 
 
@@ -47,6 +48,8 @@ def linear(input: ArrayLike, weight: ArrayLike, bias: ArrayLike | None = None) -
             f"`linear`: `input` of shape {x.shape} does not match `weight` of shape "
             f"{w.shape}: the last axis of `input` must be in_features={w.shape[-1]}."
         )
+    check_not_bool(x, "linear", "input")
+    check_not_bool(w, "linear", "weight")
     out_shape = w.shape[:1] if w.ndim == 2 else ()
     dtype = jnp.result_type(x, w) if bias is None else jnp.result_type(x, w, bias)
     y = jnp.matmul(x.astype(dtype), w.astype(dtype).T)

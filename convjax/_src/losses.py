@@ -14,6 +14,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.experimental import checkify
 
 from convjax._src.checks import check_choice, check_floating, check_real
 from convjax._src.typing import Array, ArrayLike, Reduction
@@ -286,8 +287,15 @@ def _check_index_target(target, x, axis: int, num_classes: int, ignore_index, fn
     """Validates class-index targets: integer dtype, input shape without the C axis."""
     t = jnp.asarray(target)
     if not jnp.issubdtype(t.dtype, jnp.integer):
+        if jnp.issubdtype(t.dtype, jnp.floating) and t.ndim == x.ndim:
+            raise ValueError(
+                f"`{fn}`: a floating `target` holds class probabilities and must have "
+                f"the input's shape {x.shape}, got {t.shape}."
+            )
         raise TypeError(
-            f"`{fn}`: class-index `target` must have an integer dtype, got {t.dtype}."
+            f"`{fn}`: `target` must hold integer class indices (shape "
+            f"{x.shape[:axis] + x.shape[axis + 1 :]}) or floating class probabilities "
+            f"(shape {x.shape}); got dtype {t.dtype} and shape {t.shape}."
         )
     if isinstance(ignore_index, bool) or not isinstance(ignore_index, numbers.Integral):
         raise TypeError(f"`{fn}`: `ignore_index` must be an int, got {ignore_index!r}.")
@@ -313,6 +321,24 @@ def _check_index_target(target, x, axis: int, num_classes: int, ignore_index, fn
     return t
 
 
+def _checkify_target(t, num_classes: int, ignore_index, check_target, fn: str):
+    """With ``check_target``, a ``checkify`` check that every class is in range."""
+    if not isinstance(check_target, bool):
+        raise TypeError(
+            f"`{fn}`: `check_target` must be a Python bool, got {check_target!r}."
+        )
+    if not check_target or t.size == 0:
+        return
+    bad = (t != ignore_index) & ((t < 0) | (t >= num_classes))
+    first = jnp.ravel(t)[jnp.argmax(jnp.ravel(bad))]
+    checkify.check(
+        ~jnp.any(bad),
+        f"`{fn}`: `target` contains class index {{index}} out of bounds for "
+        f"{num_classes} classes (and not `ignore_index`={ignore_index}).",
+        index=first,
+    )
+
+
 def _nll_terms(logp, t, axis: int, num_classes: int, weight, ignore_index):
     """Per-element ``-w[t] * logp[t]`` (0 where ignored) and the ``w[t]`` used for mean.
 
@@ -336,6 +362,8 @@ def nll_loss(
     weight: ArrayLike | None = None,
     ignore_index: int = -100,
     reduction: Reduction = "mean",
+    *,
+    check_target: bool = False,
 ) -> Array:
     """Negative log-likelihood of class indices given log-probabilities.
 
@@ -354,6 +382,11 @@ def nll_loss(
       weight: optional ``(C,)`` per-class weight.
       ignore_index: target value to skip (may also be a valid class).
       reduction: ``"none"`` (shape of ``target``), ``"mean"`` or ``"sum"``.
+      check_target: convjax extension: also check a traced ``target`` (under
+        ``jit``/``grad``/``vmap``) for out-of-range classes with
+        ``jax.experimental.checkify``; wrap the caller with ``checkify.checkify``
+        to get the error (see the README's "Errors" notes). Eager calls raise
+        directly. NumPy targets are always checked.
 
     Returns:
       The loss, dtype of ``input``.
@@ -362,7 +395,7 @@ def nll_loss(
       TypeError: non-floating input or non-integer target.
       ValueError: shape mismatches, ``weight`` not ``(C,)``, unknown ``reduction``,
         and out-of-range classes in a NumPy ``target`` (device/traced targets are not
-        inspected: an out-of-range class gives NaN).
+        inspected: an out-of-range class gives NaN, unless ``check_target``).
 
     Examples:
       >>> import jax.numpy as jnp
@@ -378,6 +411,7 @@ def nll_loss(
     x, axis, num_classes = _class_setup(input, fn)
     w = _check_class_weight(weight, num_classes, fn)
     t = _check_index_target(target, x, axis, num_classes, ignore_index, fn)
+    _checkify_target(t, num_classes, ignore_index, check_target, fn)
     logp = x.astype(_compute_dtype(x))
     loss, w_t = _nll_terms(logp, t, axis, num_classes, w, ignore_index)
     return _reduce(loss, reduction, jnp.sum(w_t)).astype(x.dtype)
@@ -390,6 +424,8 @@ def cross_entropy(
     ignore_index: int = -100,
     reduction: Reduction = "mean",
     label_smoothing: float = 0.0,
+    *,
+    check_target: bool = False,
 ) -> Array:
     """Cross entropy between logits and class indices or class probabilities.
 
@@ -418,6 +454,11 @@ def cross_entropy(
         probability targets.
       reduction: ``"none"`` (per element ``(N, d1, ...)``), ``"mean"`` or ``"sum"``.
       label_smoothing: ``eps`` in ``[0, 1]``.
+      check_target: convjax extension: also check a traced ``target`` (under
+        ``jit``/``grad``/``vmap``) for out-of-range classes with
+        ``jax.experimental.checkify``; wrap the caller with ``checkify.checkify``
+        to get the error (see the README's "Errors" notes). Eager calls raise
+        directly. NumPy targets are always checked.
 
     Returns:
       The loss, dtype of ``input``.
@@ -479,6 +520,7 @@ def cross_entropy(
         return _reduce(-jnp.sum(prod, axis), reduction).astype(x.dtype)
 
     t = _check_index_target(target, x, axis, num_classes, ignore_index, fn)
+    _checkify_target(t, num_classes, ignore_index, check_target, fn)
     loss, w_t = _nll_terms(logp, t, axis, num_classes, w, ignore_index)
     if smoothing:
         smooth = -jnp.sum(logp if w_b is None else logp * w_b, axis)
@@ -565,7 +607,8 @@ def binary_cross_entropy(
     )
     for name, value in (("input", input), ("target", target)):
         host = _host_values(value)
-        if host is not None and ((host < 0) | (host > 1)).any():
+        # Written so that NaN fails too, as in PyTorch.
+        if host is not None and not ((host >= 0) & (host <= 1)).all():
             raise ValueError(
                 f"`{fn}`: all elements of `{name}` should be between 0 and 1."
             )

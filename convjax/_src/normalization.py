@@ -42,6 +42,9 @@ def _channel_axis(data_format, ndim: int, fn: str) -> int:
 
 def _check_stat(v: ArrayLike, name: str, channels: int, fn: str) -> Array:
     v = jnp.asarray(v)
+    if not jnp.issubdtype(v.dtype, jnp.floating):
+        # PyTorch raises "mixed dtype"; casting would truncate (int) or drop data.
+        raise TypeError(f"`{fn}`: `{name}` must have a floating dtype, got {v.dtype}.")
     if v.shape != (channels,):
         raise ValueError(
             f"`{fn}`: `{name}` must have shape ({channels},) (one value per channel), "
@@ -77,6 +80,18 @@ def _check_eps(eps, training: bool, fn: str):
         )
     if not float(eps) >= 0:
         raise ValueError(f"`{fn}`: `eps` must be non-negative, got {eps!r}.")
+
+
+def _axis_size(axis_name, fn: str) -> int:
+    """``lax.axis_size`` with a convjax error outside any map binding the name."""
+    try:
+        return lax.axis_size(axis_name)
+    except NameError:
+        raise ValueError(
+            f"`{fn}`: `axis_name` {axis_name!r} is not bound: call it inside "
+            "`shard_map`/`pmap`/`vmap` with that axis name, or pass `axis_name=None` "
+            "for unsynchronized statistics."
+        ) from None
 
 
 def _mask_weights(mask, x, c_axis: int, fn: str):
@@ -156,7 +171,8 @@ def batch_norm(
         padding of a ragged last batch, or devices holding different numbers of
         samples). Masked-out outputs are still normalized. When fewer than 2 values
         of a channel are selected the running stats are returned unchanged (and with
-        none selected the batch mean and variance are taken as 0).
+        none selected the batch mean and variance are taken as 0). An empty batch
+        (no values at all) also leaves them unchanged, as in PyTorch.
 
     Returns:
       ``(y, new_running_mean, new_running_var)``: ``y`` has the shape and dtype of
@@ -167,8 +183,10 @@ def batch_norm(
       ValueError: rank < 2, bad ``data_format``, stats/``weight``/``bias`` not of
         shape ``(C,)``, one running stat ``None`` and not the other, no running stats
         in evaluation, ``momentum`` outside ``[0, 1]``, ``eps`` not positive in
-        training (negative otherwise), a single value per channel in training.
-      TypeError: non-floating input, ``momentum=None``, non-boolean ``mask``.
+        training (negative otherwise), a single value per channel in training,
+        an ``axis_name`` that no enclosing map binds.
+      TypeError: non-floating input or running stats/``weight``/``bias``,
+        ``momentum=None``, non-boolean ``mask``.
 
     Examples:
       >>> import jax.numpy as jnp
@@ -205,6 +223,16 @@ def batch_norm(
             f"(got running_mean={'None' if running_mean is None else 'array'}, "
             f"running_var={'None' if running_var is None else 'array'})."
         )
+    if data_format is None and x.ndim in (3, 4, 5):
+        # A channels-last array given as channels-first: say so before the stats
+        # shape error that would follow.
+        sizes = [jnp.shape(v) for v in (running_mean, weight) if v is not None]
+        if sizes and sizes[0] == (x.shape[-1],) and x.shape[-1] != channels:
+            raise ValueError(
+                f"`{fn}`: the statistics have {x.shape[-1]} channels, the size of the "
+                f"last axis of `input` {x.shape}, not of axis 1: is the input "
+                f"channels-last? Then pass `data_format={_FMT_BY_RANK[x.ndim][1]!r}`."
+            )
     stats = None  # the checked (running_mean, running_var)
     if running_mean is not None and running_var is not None:
         stats = (
@@ -227,7 +255,7 @@ def batch_norm(
 
     if training:
         local = int(np.prod([x.shape[a] for a in axes]))
-        devices = 1 if axis_name is None else lax.axis_size(axis_name)
+        devices = 1 if axis_name is None else _axis_size(axis_name, fn)
         if mask is None and local * devices == 1:
             raise ValueError(
                 "Expected more than 1 value per channel when training, got input "
@@ -243,7 +271,7 @@ def batch_norm(
             total = jnp.sum(xs * m, axes)
         if axis_name is not None:
             total, count = lax.psum((total, count), axis_name)
-        # Guarded division: only reachable with a mask that selects nothing.
+        # Guarded division: reachable with an empty batch or a mask selecting nothing.
         safe_count = jnp.where(count > 0, count, 1.0)
         mean = jnp.where(count > 0, total / safe_count, 0.0)
         centred = xs - mean.reshape(bshape)
@@ -281,9 +309,10 @@ def batch_norm(
     rm, rv = rm0.astype(stat_dtype), rv0.astype(stat_dtype)
     new_rm = mom * mean_sg + (1 - mom) * rm
     new_rv = mom * unbiased + (1 - mom) * rv
-    if mask is not None:
-        new_rm = jnp.where(ok, new_rm, rm)
-        new_rv = jnp.where(ok, new_rv, rv)
+    # An empty batch (N = 0, a zero-size spatial dim, or every device empty) and a
+    # mask selecting < 2 values leave the running stats as they are, as in PyTorch.
+    new_rm = jnp.where(ok, new_rm, rm)
+    new_rv = jnp.where(ok, new_rv, rv)
     return y, new_rm.astype(rm0.dtype), new_rv.astype(rv0.dtype)
 
 

@@ -66,6 +66,12 @@ def pad(
     pairs = [(pad[2 * j], pad[2 * j + 1]) for j in reversed(range(npairs))]
     widths = [(0, 0)] * (x.ndim - npairs) + pairs
 
+    for axis, (size, (lo, hi)) in enumerate(zip(x.shape, widths, strict=True)):
+        if size + lo + hi < 0:
+            raise ValueError(
+                f"`pad` {pad} crops dim {axis} of size {size} to {size + lo + hi}: "
+                "negative padding may remove at most the whole dim."
+            )
     if mode == "constant":
         fill = jnp.asarray(0 if value is None else value, x.dtype)
         return lax.pad(x, fill, [(lo, hi, 0) for lo, hi in widths])

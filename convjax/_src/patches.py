@@ -13,7 +13,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from convjax._src.checks import check_positive, ntuple
-from convjax._src.formulas import conv_output_size
+from convjax._src.formulas import output_sizes
 from convjax._src.typing import Array, ArrayLike, IntOrSeq
 
 
@@ -26,7 +26,7 @@ def _config(kernel_size, dilation, padding, stride):
 
 
 def _blocks(size, k, d, p, s, fn):
-    out = conv_output_size(size, k, s, p, d)
+    out = output_sizes(tuple(size), k, s, p, d)
     if min(out) < 1:
         raise ValueError(
             f"`{fn}`: no sliding block fits: image size {size} with `padding` {p}, "
@@ -45,7 +45,8 @@ def _unfold4d(x, k, d, p, s):
         dimension_numbers=("NCHW", "OIHW", "NCHW"),
         precision=lax.Precision.HIGHEST,  # patches is a conv with a 0/1 kernel
     )  # (N, C*kH*kW, oH, oW), channel-major then kernel row, kernel column
-    return cols.reshape(cols.shape[0], cols.shape[1], -1)
+    n, c, oh, ow = cols.shape  # no -1: N or C may be 0
+    return cols.reshape(n, c, oh * ow)
 
 
 def unfold(

@@ -44,6 +44,16 @@ def _prepare(n, fn, input, data_format):
     return x, unbatched, spatial_axes(n, cl)
 
 
+def _check_channels(x, axes, input, fn):
+    """PyTorch's max/avg pooling need a non-empty channel axis (only N may be 0)."""
+    c_axis = 1 if axes[0] == 2 else x.ndim - 1
+    if x.shape[c_axis] == 0:
+        raise ValueError(
+            f"`{fn}`: only the batch dim may be empty; got `input` of shape "
+            f"{jnp.shape(input)} with 0 channels (PyTorch raises)."
+        )
+
+
 def pool_output_size(size, k, s, p, d, ceil_mode):
     """PyTorch's ``pooling_output_shape`` for one dim.
 
@@ -163,6 +173,7 @@ def _max_pool(
     n, fn, input, kernel_size, stride, padding, dilation, ceil_mode, data_format
 ):
     x, unbatched, axes = _prepare(n, fn, input, data_format)
+    _check_channels(x, axes, input, fn)
     k, s, p, d = _window_config(n, fn, kernel_size, stride, padding, dilation)
     sizes = tuple(x.shape[a] for a in axes)
     outs = _output_sizes(fn, sizes, k, s, p, d, ceil_mode)
@@ -209,6 +220,7 @@ def _avg_pool(
 ):
     x, unbatched, axes = _prepare(n, fn, input, data_format)
     check_floating(x, fn)
+    _check_channels(x, axes, input, fn)
     k, s, p, d = _window_config(n, fn, kernel_size, stride, padding, 1)
     if divisor_override is not None and (
         not isinstance(divisor_override, int | np.integer)
@@ -373,6 +385,8 @@ def _adaptive(n, fn, kind, input, output_size, data_format):
     sizes = tuple(x.shape[a] for a in axes)
     if any(sz == 0 for sz in sizes):
         raise ValueError(f"`{fn}`: input spatial size must be non-zero, got {sizes}.")
+    if kind == "max" and not unbatched:
+        _check_channels(x, axes, input, fn)  # PyTorch: adaptive avg allows C = 0
     outs = _adaptive_output_size(output_size, sizes, n, fn)
     y = adaptive_avg(x, axes, outs) if kind == "avg" else adaptive_max(x, axes, outs)
     return y[0] if unbatched else y

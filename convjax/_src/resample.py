@@ -531,6 +531,11 @@ def interpolate(
                 f"`{fn}`: mode={mode!r} needs a floating-point `input`, got dtype "
                 f"{x.dtype}; convert it first (e.g. `x.astype(jnp.float32)`)."
             )
+    if x.shape[x.ndim - 1 if cl else 1] == 0 and mode != "area":
+        raise ValueError(
+            f"`{fn}`: `input` of shape {x.shape} has no channels; PyTorch's "
+            f"mode={mode!r} kernels need a non-empty input (only N may be 0)."
+        )
     if mode == "area":
         return adaptive_avg(x, axes, outs)
 
