@@ -204,15 +204,14 @@ def test_plateau_with_nnx_optimizer_in_place():
 def test_nnx_optimizer_param_groups_step():
     """One nnx.jit step of a convjax model with torchvision-style groups."""
 
-    class Net(nnx.Module):
+    class Net(nnx.Module):  # Linear -> BatchNorm1d -> Linear: cheap to compile
         def __init__(self, rngs):
-            self.conv = nn.Conv2d(2, 4, 3, padding=1, bias=False, rngs=rngs)
-            self.bn = nn.BatchNorm2d(4)
+            self.conv = nn.Linear(6, 4, bias=False, rngs=rngs)
+            self.bn = nn.BatchNorm1d(4)
             self.fc = nn.Linear(4, 3, rngs=rngs)
 
         def __call__(self, x):
-            x = nn.ReLU()(self.bn(self.conv(x)))
-            return self.fc(x.mean(axis=(2, 3)))
+            return self.fc(nn.ReLU()(self.bn(self.conv(x))))
 
     model = Net(nnx.Rngs(0))
     labels = optim.param_groups(model, custom_keys=("bias",))
@@ -222,7 +221,7 @@ def test_nnx_optimizer_param_groups_step():
         "bias": optim.SGD(lr=0.01),
     }
     optimizer = nnx.Optimizer(model, optax.partition(groups, labels), wrt=nnx.Param)
-    x = jax.random.normal(jax.random.key(0), (4, 2, 5, 5))
+    x = jax.random.normal(jax.random.key(0), (4, 6))
     before = jax.tree.map(np.asarray, nnx.to_pure_dict(nnx.state(model, nnx.Param)))
 
     @nnx.jit
@@ -283,3 +282,35 @@ def test_nnx_optimizer_param_groups_step():
 def test_bad_arguments_raise(make, match):
     with pytest.raises((ValueError, TypeError), match=match):
         make()
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: optim.SGD(lr=0.1, momentum=0.9, dampening=0.1, weight_decay=0.1),
+        lambda: optim.Adam(lr=0.1, amsgrad=True, weight_decay=0.1),
+        lambda: optim.AdamW(lr=0.1),
+        lambda: optim.RMSprop(lr=0.1, centered=True, momentum=0.5),
+        lambda: optim.Adagrad(lr=0.1, lr_decay=0.1),
+        lambda: optim.Adadelta(weight_decay=0.1),
+    ],
+)
+def test_zero_size_and_bfloat16_parameters(make):
+    """Zero-size leaves pass through; bfloat16 parameters keep their dtype and state
+    dtypes stay fixed across steps (so the state can be a scan/jit carry)."""
+    tx = make()
+    params = {"empty": jnp.zeros((0, 3)), "half": jnp.ones(3, jnp.bfloat16)}
+    grads = {"empty": jnp.zeros((0, 3)), "half": jnp.full(3, 0.5, jnp.bfloat16)}
+    state = tx.init(params)
+    step = jax.jit(tx.update)
+    for _ in range(2):
+        updates, new_state = step(grads, state, params)
+        assert jax.tree.map(lambda a: a.dtype, new_state) == jax.tree.map(
+            lambda a: a.dtype, state
+        )
+        state = new_state
+        params = optax.apply_updates(params, updates)
+    assert params["empty"].shape == (0, 3)
+    assert params["half"].dtype == jnp.bfloat16
+    assert bool(jnp.all(jnp.isfinite(params["half"].astype(jnp.float32))))
+    assert bool(jnp.all(params["half"] < 1))
