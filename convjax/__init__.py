@@ -7,7 +7,8 @@ from convjax import image as image
 from convjax import init as init
 from convjax import interop as interop
 from convjax import nn as nn
+from convjax import optim as optim
 
 __version__ = "0.1.0"
 
-__all__ = ["analysis", "boxes", "functional", "image", "init", "interop", "nn"]
+__all__ = ["analysis", "boxes", "functional", "image", "init", "interop", "nn", "optim"]

@@ -2,6 +2,7 @@
 
     python examples/train_digits.py            # full run (about a minute on 2 CPU cores)
     python examples/train_digits.py --fast     # a few steps, for CI
+    python examples/train_digits.py --recipe torchvision   # torchvision's training recipe
 
 The 1,797 real 8x8 digits ship inside scikit-learn (``load_digits``), so nothing is
 downloaded. The model is written like a PyTorch one, module for module:
@@ -17,7 +18,13 @@ It trains with ``F.cross_entropy`` (``label_smoothing`` as in PyTorch) and
 ``optax.adamw`` under a learning-rate schedule: ``--schedule cosine`` is PyTorch's
 ``CosineAnnealingLR`` (``optax.cosine_decay_schedule``), ``--schedule step`` is
 ``StepLR(step_size, gamma)`` (``optax.exponential_decay(..., staircase=True)``).
-It prints ``convjax.analysis.summary`` of the model first, shows a progress bar,
+``--recipe torchvision`` trains instead with torchvision's classification reference
+recipe, written with ``convjax.optim``: ``optim.SGD(momentum=0.9, nesterov=True,
+weight_decay=1e-4)`` with no weight decay on the batch-norm parameters
+(``--norm-weight-decay 0``, via ``optim.param_groups`` and ``optax.partition``),
+label smoothing 0.1, and a linear warmup followed by cosine annealing
+(``SequentialLR([LinearLR, CosineAnnealingLR])``), stepped per epoch as torchvision
+does (``optim.per_epoch``). It prints ``convjax.analysis.summary`` of the model first, shows a progress bar,
 reports the test accuracy at the end, and saves loss/accuracy curves and the
 confusion matrix as PNG files in ``--out`` (default ``examples/out/``).
 """
@@ -34,7 +41,7 @@ import optax
 from flax import nnx
 
 import convjax.functional as F
-from convjax import nn
+from convjax import nn, optim
 from convjax.analysis import count_flops, summary
 
 OUT = Path(__file__).resolve().parent / "out"
@@ -96,11 +103,38 @@ def make_schedule(name: str, lr: float, total_steps: int, steps_per_epoch: int):
     )
 
 
-@nnx.jit
-def train_step(model, optimizer, x, y):
+def torchvision_recipe(model, lr, epochs, steps_per_epoch, warmup_epochs):
+    """torchvision's references/classification/train.py, with its schedulers.
+
+    ``--opt sgd_nesterov --momentum 0.9 --wd 1e-4 --norm-weight-decay 0
+    --lr-scheduler cosineannealinglr --lr-warmup-method linear
+    --lr-warmup-epochs W --lr-warmup-decay 0.01``; torchvision steps the scheduler
+    once per epoch.
+    """
+    per_epoch = optim.SequentialLR(
+        schedulers=[
+            optim.LinearLR(lr, start_factor=0.01, total_iters=warmup_epochs),
+            optim.CosineAnnealingLR(lr, T_max=epochs - warmup_epochs),
+        ],
+        milestones=[warmup_epochs],
+    )
+    schedule = optim.per_epoch(per_epoch, steps_per_epoch)
+    sgd = dict(lr=schedule, momentum=0.9, nesterov=True)
+    tx = optax.partition(
+        {
+            "other": optim.SGD(**sgd, weight_decay=1e-4),
+            "norm": optim.SGD(**sgd, weight_decay=0.0),
+        },
+        optim.param_groups(model),
+    )
+    return tx, schedule
+
+
+@nnx.jit(static_argnames="label_smoothing")
+def train_step(model, optimizer, x, y, label_smoothing=0.05):
     def loss_fn(model):
         logits = model(x)
-        return F.cross_entropy(logits, y, label_smoothing=0.05), logits
+        return F.cross_entropy(logits, y, label_smoothing=label_smoothing), logits
 
     (loss, logits), grads = nnx.value_and_grad(loss_fn, has_aux=True)(model)
     optimizer.update(model, grads)
@@ -180,8 +214,19 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=30)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=3e-3)
+    parser.add_argument(
+        "--lr",
+        type=float,
+        default=None,
+        help="3e-3 (default recipe), 0.1 (torchvision)",
+    )
     parser.add_argument("--schedule", choices=("cosine", "step"), default="cosine")
+    parser.add_argument(
+        "--recipe",
+        choices=("default", "torchvision"),
+        default="default",
+        help="default: AdamW + --schedule; torchvision: SGD nesterov, warmup + cosine",
+    )
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=OUT)
     parser.add_argument(
@@ -203,10 +248,16 @@ def main(argv=None):
         f"{flops.macs:,} MACs per image (count_flops); {len(x_train)} train / {len(x_test)} test digits"
     )
 
-    schedule = make_schedule(args.schedule, args.lr, total, steps_per_epoch)
-    optimizer = nnx.Optimizer(
-        model, optax.adamw(schedule, weight_decay=1e-4), wrt=nnx.Param
-    )
+    if args.recipe == "torchvision":
+        lr = 0.1 if args.lr is None else args.lr
+        warmup = 1 if args.fast else 2
+        tx, schedule = torchvision_recipe(model, lr, epochs, steps_per_epoch, warmup)
+        smoothing = 0.1
+    else:
+        lr = 3e-3 if args.lr is None else args.lr
+        schedule = make_schedule(args.schedule, lr, total, steps_per_epoch)
+        tx, smoothing = optax.adamw(schedule, weight_decay=1e-4), 0.05
+    optimizer = nnx.Optimizer(model, tx, wrt=nnx.Param)
     rng = np.random.default_rng(args.seed)
     history = {"loss": [], "train_acc": [], "test_acc": [], "lr": []}
     bar = tqdm(
@@ -221,7 +272,11 @@ def main(argv=None):
         for i in range(steps_per_epoch):
             idx = order[i * args.batch_size : (i + 1) * args.batch_size]
             loss, acc = train_step(
-                model, optimizer, jnp.asarray(x_train[idx]), jnp.asarray(y_train[idx])
+                model,
+                optimizer,
+                jnp.asarray(x_train[idx]),
+                jnp.asarray(y_train[idx]),
+                label_smoothing=smoothing,
             )
             losses.append(float(loss))
             accs.append(float(acc))
@@ -238,7 +293,7 @@ def main(argv=None):
     elapsed = time.perf_counter() - start
     smoke = " (--fast smoke test: a few steps, not the trained accuracy)"
     print(
-        f"test accuracy: {test_acc:.2%} ({int(round(test_acc * len(y_test)))}/{len(y_test)}) after {epochs} epochs, {elapsed:.0f} s"
+        f"test accuracy: {test_acc:.2%} ({int(round(test_acc * len(y_test)))}/{len(y_test)}) after {epochs} epochs ({args.recipe} recipe), {elapsed:.0f} s"
         + (smoke if args.fast else "")
     )
     for p in paths:

@@ -51,6 +51,13 @@ CLAIMS = [
         "same",
     ),
     Claim(
+        "train_digits torchvision recipe accuracy",
+        r"label smoothing 0.1\): ([\d.]+)% \(`python examples/train_digits.py --recipe",
+        ("examples/train_digits.py", "--recipe", "torchvision", "--out", "{tmp}"),
+        r"test accuracy: ([\d.]+)%",
+        "same",
+    ),
+    Claim(
         "port_pytorch logits",
         r"eval logits \(max difference ([\d.e+-]+)",
         ("examples/port_pytorch.py",),

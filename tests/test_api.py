@@ -99,9 +99,32 @@ CONTRACT = {
         "load_torch_state_dict": "module, state_dict, strict=True",
         "to_torch_state_dict": "module",
     },
+    "convjax.optim": {
+        "SGD": "lr=0.001, momentum=0.0, dampening=0.0, weight_decay=0.0, nesterov=False, *, maximize=False",
+        "Adam": "lr=0.001, betas=_BETAS, eps=1e-08, weight_decay=0.0, amsgrad=False, *, maximize=False, decoupled_weight_decay=False",
+        "AdamW": "lr=0.001, betas=_BETAS, eps=1e-08, weight_decay=0.01, amsgrad=False, *, maximize=False",
+        "RMSprop": "lr=0.01, alpha=0.99, eps=1e-08, weight_decay=0.0, momentum=0.0, centered=False, *, maximize=False",
+        "Adagrad": "lr=0.01, lr_decay=0.0, weight_decay=0.0, initial_accumulator_value=0.0, eps=1e-10, *, maximize=False",
+        "Adadelta": "lr=1.0, rho=0.9, eps=1e-06, weight_decay=0.0, *, maximize=False",
+        "StepLR": "lr, step_size, gamma=0.1",
+        "MultiStepLR": "lr, milestones, gamma=0.1",
+        "ExponentialLR": "lr, gamma",
+        "CosineAnnealingLR": "lr, T_max, eta_min=0.0",
+        "CosineAnnealingWarmRestarts": "lr, T_0, T_mult=1, eta_min=0.0",
+        "LinearLR": "lr, start_factor=1/3, end_factor=1.0, total_iters=5",
+        "ConstantLR": "lr, factor=1/3, total_iters=5",
+        "PolynomialLR": "lr, total_iters=5, power=1.0",
+        "OneCycleLR": "lr=None, max_lr=None, total_steps=None, epochs=None, steps_per_epoch=None, pct_start=0.3, anneal_strategy='cos', cycle_momentum=True, base_momentum=0.85, max_momentum=0.95, div_factor=25.0, final_div_factor=10000.0, three_phase=False",
+        "LambdaLR": "lr, lr_lambda",
+        "SequentialLR": "schedulers, milestones",
+        "ReduceLROnPlateau": "lr, mode='min', factor=0.1, patience=10, threshold=0.0001, threshold_mode='rel', cooldown=0, min_lr=0.0, eps=1e-08",
+        "per_epoch": "schedule, steps_per_epoch",
+        "param_groups": "model, *, norm_classes=None, custom_keys=()",
+    },
 }
 
 _F32 = jnp.float32
+_BETAS = (0.9, 0.999)  # a tuple default (the spec is split at ", ")
 _MOD_TAIL = "*, data_format=None, impl='auto', dtype=None, param_dtype=_F32, rngs"
 MODULES = {
     **{
@@ -160,7 +183,7 @@ def _parse(spec):
             kind = inspect.Parameter.KEYWORD_ONLY
         elif "=" in item:
             name, default = item.split("=", 1)
-            params.append((name, eval(default, {"_F32": _F32}), kind))
+            params.append((name, eval(default, {"_F32": _F32, "_BETAS": _BETAS}), kind))
         else:
             params.append((item, inspect.Parameter.empty, kind))
     return params
@@ -204,7 +227,16 @@ def test_module_signatures():
 def test_all_names_exist():
     import convjax
 
-    for module in ("functional", "nn", "boxes", "image", "init", "analysis", "interop"):
+    for module in (
+        "functional",
+        "nn",
+        "boxes",
+        "image",
+        "init",
+        "analysis",
+        "interop",
+        "optim",
+    ):
         mod = getattr(convjax, module)
         for name in mod.__all__:
             assert hasattr(mod, name), f"convjax.{module}.{name}"

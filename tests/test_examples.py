@@ -28,7 +28,13 @@ EXAMPLES = {
         r"saved .*resize_grid.png",
     ),
     "sync_batch_norm": (["sync_batch_norm.png"], r"SyncBatchNorm max loss difference"),
+    "train_digits_torchvision": (
+        ["train_digits_curves.png", "train_digits_confusion.png"],
+        r"test accuracy: [\d.]+% .*\(torchvision recipe\)",
+    ),
 }
+# name -> (script, extra arguments) for runs of a script with other options
+VARIANTS = {"train_digits_torchvision": ("train_digits", ["--recipe", "torchvision"])}
 
 
 def _command(script, *args):
@@ -47,8 +53,9 @@ def runs(tmp_path_factory):
     procs = {}
     for name in sorted(EXAMPLES):
         out = tmp_path_factory.mktemp(name)
+        script, extra = VARIANTS.get(name, (name, []))
         proc = subprocess.Popen(
-            _command(name, "--fast", "--out", str(out)),
+            _command(script, "--fast", "--out", str(out), *extra),
             cwd=ROOT,
             env=_env(),
             stdout=subprocess.PIPE,
@@ -81,7 +88,7 @@ def test_example_fast_mode(name, runs):
         diff = float(re.search(r"loss difference: ([\d.e+-]+)", stdout).group(1))
         assert diff < 1e-5
         assert "4 devices, SyncBatchNorm" in stdout
-    if name == "train_digits":
+    if name.startswith("train_digits"):
         assert "DigitsNet summary" in stdout  # the model summary comes first
 
 

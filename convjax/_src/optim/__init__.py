@@ -1,0 +1,1 @@
+"""PyTorch's optimizers and learning-rate schedulers as optax transformations."""
