@@ -173,7 +173,7 @@ def group_norm(
     weight = _check_channels(weight, "weight", c, fn)
     bias = _check_channels(bias, "bias", c, fn)
     eps = _check_eps(eps, fn)
-    grouped = xs.reshape((n, groups, -1))  # [N, G, C/G * prod(S)]
+    grouped = xs.reshape((n, groups, x.size // max(n * groups, 1)))  # [N, G, C/G*S]
     mean, var = _moments(grouped, (2,))
     y = ((grouped - mean) * lax.rsqrt(var + eps)).reshape(x.shape)
     if weight is not None:
@@ -371,7 +371,7 @@ def normalize(
         )
     if x.ndim == 0:
         xs = xs[None]
-    a = jnp.abs(xs)
+    a = xs * jnp.sign(xs)  # |x| with PyTorch's gradient 0 at 0 (jnp.abs has 1)
     if math.isinf(p):
         norm = (jnp.max if p > 0 else jnp.min)(a, dim, keepdims=True)
     elif p == 0:
