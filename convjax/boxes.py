@@ -10,6 +10,8 @@ calls and reverse-mode gradients of, e.g., 10,000 x 10,000 boxes need no N x M
 temporaries beyond a block (under ``jax.jit`` the forward pass never has any).
 """
 
+from __future__ import annotations
+
 from convjax._src.boxes import box_area as box_area
 from convjax._src.boxes import box_convert as box_convert
 from convjax._src.boxes import box_iou as box_iou

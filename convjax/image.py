@@ -3,6 +3,8 @@
 ``from convjax import image``. Images are ``(..., C, H, W)``, float in [0, 1] or uint8.
 """
 
+from __future__ import annotations
+
 from convjax._src.color import adjust_brightness as adjust_brightness
 from convjax._src.color import adjust_contrast as adjust_contrast
 from convjax._src.color import adjust_hue as adjust_hue

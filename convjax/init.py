@@ -3,6 +3,8 @@
 Each is a ``jax.nn.initializers``-style callable ``(key, shape, dtype) -> Array``.
 """
 
+from __future__ import annotations
+
 from convjax._src.init import calculate_gain as calculate_gain
 from convjax._src.init import conv_bias_default as conv_bias_default
 from convjax._src.init import conv_weight_default as conv_weight_default

@@ -12,6 +12,8 @@ chained after the optimizer and stepped with the metric. ``param_groups`` labels
 model's parameters for ``optax.partition`` (PyTorch's parameter groups).
 """
 
+from __future__ import annotations
+
 from convjax._src.optim.groups import param_groups as param_groups
 from convjax._src.optim.optimizers import SGD as SGD
 from convjax._src.optim.optimizers import Adadelta as Adadelta

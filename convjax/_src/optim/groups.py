@@ -1,5 +1,7 @@
 """PyTorch's parameter groups as labels for ``optax.partition``."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
 
 import jax

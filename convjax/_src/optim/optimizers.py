@@ -20,6 +20,8 @@ small transformations written here where PyTorch's update differs from optax's:
 momentum cycling is applied (``OneCycleLR(...).momentum``).
 """
 
+from __future__ import annotations
+
 import math
 from collections.abc import Callable
 from typing import Any, NamedTuple

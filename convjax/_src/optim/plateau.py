@@ -9,6 +9,8 @@ stepped with the metric whenever PyTorch's ``scheduler.step(metric)`` would be c
 (usually once per epoch, with a validation loss).
 """
 
+from __future__ import annotations
+
 import math
 from typing import NamedTuple
 

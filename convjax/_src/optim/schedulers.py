@@ -18,6 +18,8 @@ degenerate arguments (``total_iters=0``) where PyTorch's recursion departs from 
 closed form.
 """
 
+from __future__ import annotations
+
 import math
 from collections.abc import Callable, Sequence
 
