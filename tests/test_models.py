@@ -11,11 +11,13 @@ import json
 from functools import partial
 from pathlib import Path
 
+import jax
+import jax.numpy as jnp
 import numpy as np
 import pytest
 from flax import nnx
 
-from convjax import interop, models
+from convjax import analysis, interop, models
 from convjax import nn as cnn
 from tests.references.zoo import synthetic_state_dict
 
@@ -222,3 +224,130 @@ def test_small_variant_logits_match_torchvision(name):
             _assert_logits(value, DATA[f"{name}/{key}"])
     else:
         _assert_logits(out, DATA[f"{name}/out"])
+
+
+# ---------------------------------------------------------------------------------
+# MACs: convjax's count (conv + matmul, the MACs `analysis.summary` totals) equals
+# fvcore's conv + linear count at 1x3x224x224.
+
+FVCORE_MAC_OPS = ("conv", "linear", "matmul", "addmm", "bmm", "einsum")
+
+
+@pytest.mark.parametrize("name", IMPLEMENTED)
+def test_macs_match_fvcore(name):
+    model = _abstract(partial(getattr(models, name), **FULL_KWARGS.get(name, {})))
+    model.eval()
+    x = jax.ShapeDtypeStruct((1, 3, 224, 224), jnp.float32)
+    macs = analysis.count_flops(model, x).macs
+    by_op = ARCH["models"][name]["fvcore_by_operator"]
+    want = sum(v for k, v in by_op.items() if k in FVCORE_MAC_OPS)
+    assert macs == want
+
+
+def test_summary_totals_resnet18():
+    model = _abstract(models.resnet18).eval()
+    text = analysis.summary(model, jax.ShapeDtypeStruct((1, 3, 224, 224), jnp.float32))
+    entry = ARCH["models"]["resnet18"]
+    assert f"Total params: {entry['params']:,}" in text
+    assert (
+        f"Total MACs: {sum(entry['fvcore_by_operator'][k] for k in ('conv', 'linear')):,}"
+        in text
+    )
+
+
+# ---------------------------------------------------------------------------------
+# jit, vmap, train mode and gradients, one small variant per family.
+
+FAMILIES = {
+    # variant: whether train mode draws random numbers (dropout / stochastic depth)
+    "resnet": False,
+    "vgg": True,
+    "alexnet": True,
+    "squeezenet": True,
+    "densenet": False,
+    "mobilenet_v3_small": True,
+    "efficientnet": True,
+    "regnet": False,
+    "convnext": True,
+    "shufflenet": False,
+    "deeplab": True,
+}
+
+
+def _concrete_rngs(model):
+    """Real RNG state for a model built under ``nnx.eval_shape``."""
+    for i, (_, var) in enumerate(nnx.to_flat_state(nnx.state(model, nnx.RngState))):
+        if isinstance(var, nnx.RngKey):
+            var.set_value(jax.random.key(i))
+        else:
+            var.set_value(jnp.zeros((), jnp.uint32))
+    return model
+
+
+def _first(out):
+    return out["out"] if isinstance(out, dict) else out
+
+
+@pytest.mark.parametrize("name", sorted(FAMILIES))
+def test_family_jit_vmap_train_grad(name):
+    model = _concrete_rngs(_variant(name))
+    x = _input(name)
+
+    # jit + vmap over the batch (eval mode) gives torchvision's logits.
+    graphdef, state = nnx.split(model)
+
+    @jax.jit
+    def per_example(state, x):
+        m = nnx.merge(graphdef, state)
+        return jax.vmap(lambda xi: _first(m(xi[None]))[0])(x)
+
+    _assert_logits(per_example(state, x), DATA[f"{name}/out"])
+
+    # Train mode: batch statistics, dropout / stochastic depth on.
+    model.train()
+    before = jax.tree.map(jnp.copy, nnx.state(model))
+
+    @nnx.jit
+    def step(model, x):
+        def loss(model):
+            out = _first(model(x))
+            return jnp.mean(out**2), out
+
+        return nnx.value_and_grad(loss, has_aux=True)(model)
+
+    (_, out1), grads = step(model, x)
+    after = jax.tree.map(jnp.copy, nnx.state(model))
+    (_, out2), _ = step(model, x)  # the next keys
+    nnx.update(model, before)
+    (_, again), _ = step(model, x)  # the same keys again
+    np.testing.assert_array_equal(out1, again)
+    assert FAMILIES[name] == (not np.allclose(out1, out2))
+    leaves = jax.tree.leaves(nnx.state(grads, nnx.Param))
+    assert all(bool(jnp.all(jnp.isfinite(g))) for g in leaves)
+    assert sum(float(jnp.abs(g).sum()) for g in leaves) > 0
+    nnx.update(model, after)
+    loaded = synthetic_state_dict(
+        {k: v.shape for k, v in interop.named_state(model).items()}
+    )
+    assert not any(
+        np.allclose(v.get_value(), loaded[k])
+        for k, v in interop.named_state(model).items()
+        if k.endswith("running_mean")
+    )
+    if name == "resnet":  # torchvision's train-mode logits and running statistics
+        # layer4's batch statistics come from 2 values per channel (batch 2, 1x1):
+        # ill-conditioned, so float32 rounding shows at ~1e-4 of the logit scale.
+        _assert_logits(out1, DATA["resnet_train/out"], tol=5e-4)
+        np.testing.assert_allclose(
+            model.bn1.running_mean[...], DATA["resnet_train/bn1.running_mean"],
+            rtol=1e-5, atol=1e-6,
+        )  # fmt: skip
+        np.testing.assert_allclose(
+            model.bn1.running_var[...], DATA["resnet_train/bn1.running_var"],
+            rtol=1e-5, atol=1e-6,
+        )  # fmt: skip
+        np.testing.assert_allclose(
+            model.layer4[0].bn2.running_var[...],
+            DATA["resnet_train/layer4.0.bn2.running_var"],
+            rtol=1e-5, atol=1e-6,
+        )  # fmt: skip
