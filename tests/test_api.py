@@ -54,6 +54,35 @@ CONTRACT = {
         "sigmoid": "_",
         "softmax": "_, dim",
         "log_softmax": "_, dim",
+        # Building blocks (issue 12) and issue 17's activations/normalizations.
+        "layer_norm": "input, normalized_shape, weight=None, bias=None, eps=1e-05",
+        "group_norm": "input, num_groups, weight=None, bias=None, eps=1e-05",
+        "instance_norm": "input, running_mean=None, running_var=None, weight=None, bias=None, use_input_stats=True, momentum=0.1, eps=1e-05",
+        "local_response_norm": "input, size, alpha=0.0001, beta=0.75, k=1.0",
+        "normalize": "input, p=2.0, dim=1, eps=1e-12",
+        **{
+            f"dropout{n}": "input, p=0.5, training=True, *, key=None"
+            for n in ("", "1d", "2d", "3d")
+        },
+        "stochastic_depth": "input, p, mode, training=True, *, key=None",
+        "channel_shuffle": "input, groups",
+        "hardsigmoid": "_",
+        "hardtanh": "_, min_val=-1.0, max_val=1.0",
+        "elu": "_, alpha=1.0",
+        "selu": "_",
+        "celu": "_, alpha=1.0",
+        "softplus": "_, beta=1.0, threshold=20.0",
+        "mish": "_",
+        "prelu": "_, weight",
+        "glu": "_, dim=-1",
+        "softmin": "_, dim",
+        "logsigmoid": "_",
+        "softsign": "_",
+        "tanhshrink": "_",
+        "softshrink": "_, lambd=0.5",
+        "hardshrink": "_, lambd=0.5",
+        "threshold": "_, threshold, value",
+        "rrelu": f"_, lower={1 / 8}, upper={1 / 3}, training=False, *, key=None",
     },
     "convjax.boxes": {
         "box_convert": "boxes, in_fmt, out_fmt",
@@ -138,7 +167,55 @@ MODULES = {
     "ReLU": "",
     "ReLU6": "",
     "Identity": "*args, **kwargs",
+    # Building blocks (issue 12) and issue 17's activations/normalizations.
+    "Sequential": "*layers",
+    **{f"Dropout{n}": "p=0.5, inplace=False, *" for n in ("", "1d", "2d", "3d")},
+    "StochasticDepth": "p, mode, *",
+    "LayerNorm": "normalized_shape, eps=1e-05, elementwise_affine=True, bias=True, *, dtype=None, param_dtype=_F32, rngs=None",
+    "LayerNorm2d": "num_channels, eps=1e-05",
+    "GroupNorm": "num_groups, num_channels, eps=1e-05, affine=True",
+    **{
+        f"InstanceNorm{n}d": "num_features, eps=1e-05, momentum=0.1, affine=False, track_running_stats=False"
+        for n in (1, 2, 3)
+    },
+    "LocalResponseNorm": "size, alpha=0.0001, beta=0.75, k=1.0",
+    "ChannelShuffle": "groups",
+    "SqueezeExcitation": "input_channels, squeeze_channels, activation=ReLU, scale_activation=Sigmoid, *, rngs",
+    "Conv2dNormActivation": "in_channels, out_channels, kernel_size=3, stride=1, padding=None, groups=1, norm_layer=BatchNorm2d, activation_layer=ReLU, dilation=1, inplace=True, bias=None, *, rngs",
+    "GELU": "approximate='none'",
+    "Hardtanh": "min_val=-1.0, max_val=1.0, inplace=False",
+    "ELU": "alpha=1.0, inplace=False",
+    "CELU": "alpha=1.0, inplace=False",
+    "Softplus": "beta=1.0, threshold=20.0",
+    "LeakyReLU": "negative_slope=0.01, inplace=False",
+    "Softmax": "dim=None",
+    "LogSoftmax": "dim=None",
+    "Softmin": "dim=None",
+    "PReLU": "num_parameters=1, init=0.25, *",
+    "RReLU": f"lower={1 / 8}, upper={1 / 3}, inplace=False, *",
+    "GLU": "dim=-1",
+    "Softshrink": "lambd=0.5",
+    "Hardshrink": "lambd=0.5",
+    "Threshold": "threshold, value, inplace=False",
+    **{
+        name: "inplace=False"
+        for name in ("Hardswish", "Hardsigmoid", "SiLU", "Mish", "SELU")
+    },
+    **{
+        name: "" for name in ("Sigmoid", "Tanh", "LogSigmoid", "Tanhshrink", "Softsign")
+    },
 }
+
+
+def _eval_names():
+    from convjax import nn
+
+    return {
+        "_F32": _F32,
+        "ReLU": nn.ReLU,
+        "Sigmoid": nn.Sigmoid,
+        "BatchNorm2d": nn.BatchNorm2d,
+    }
 
 
 def _parse(spec):
@@ -160,7 +237,7 @@ def _parse(spec):
             kind = inspect.Parameter.KEYWORD_ONLY
         elif "=" in item:
             name, default = item.split("=", 1)
-            params.append((name, eval(default, {"_F32": _F32}), kind))
+            params.append((name, eval(default, _eval_names()), kind))
         else:
             params.append((item, inspect.Parameter.empty, kind))
     return params
