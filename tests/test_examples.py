@@ -112,6 +112,33 @@ def test_port_pytorch_runs():
     assert written / 2 <= printed <= written * 2, (written, done.stdout)
 
 
+def test_port_torchvision_without_torchvision():
+    """Where torchvision is missing (here: hidden), it explains and exits 0."""
+    hide = (
+        "import runpy, sys; sys.modules['torch'] = sys.modules['torchvision'] = None; "
+        f"sys.argv = ['port_torchvision.py']; runpy.run_path({str(ROOT / 'examples' / 'port_torchvision.py')!r}, run_name='__main__')"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", hide],
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    assert "needs torch and torchvision" in done.stdout
+    helped = subprocess.run(
+        _command("port_torchvision", "--help"),
+        cwd=ROOT,
+        env=_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert helped.returncode == 0 and "usage:" in helped.stdout
+
+
 def test_conv_tour_matches_pytorch_goldens():
     proc = subprocess.run(
         _command("conv_tour"),

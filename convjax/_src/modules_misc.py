@@ -23,6 +23,7 @@ from convjax._src.modules_conv import (
     promote,
     read,
 )
+from convjax._src.modules_dropout import RandomModule
 from convjax._src.typing import Array, ArrayLike, DTypeLike
 
 
@@ -162,7 +163,7 @@ class PixelUnshuffle(Module):
         return _resample.pixel_unshuffle(input, self.downscale_factor)
 
 
-class ColorJitter(Module):
+class ColorJitter(RandomModule):
     """Random brightness, contrast, saturation and hue, ``ColorJitter`` for NNX.
 
     In training mode (the default) every call draws a key from its own RNG stream
@@ -222,24 +223,7 @@ class ColorJitter(Module):
         self.saturation = saturation
         self.hue = hue
         self.per_sample = per_sample
-        self.deterministic = deterministic
-        self.rng_collection = rng_collection
-        if isinstance(rngs, nnx.Rngs):
-            self.rngs = rngs[rng_collection].fork()
-        elif isinstance(rngs, nnx.RngStream):
-            self.rngs = rngs.fork()
-        elif rngs is None:
-            self.rngs = nnx.data(None)
-        else:
-            raise TypeError(
-                f"`ColorJitter`: `rngs` must be an nnx.Rngs, an nnx.RngStream or None, "
-                f"got {type(rngs).__name__}."
-            )
-
-    def set_view(self, deterministic: bool | None = None):
-        """Used by ``nnx.view``: ``deterministic=True`` is eval mode."""
-        if deterministic is not None:
-            self.deterministic = deterministic
+        self._init_random(rngs, deterministic, rng_collection)
 
     def __call__(
         self,
@@ -248,23 +232,9 @@ class ColorJitter(Module):
         deterministic: bool | None = None,
         rngs: nnx.Rngs | nnx.RngStream | jax.Array | None = None,
     ) -> Array:
-        if deterministic is None:
-            deterministic = self.deterministic
-        if deterministic:
+        if self._mode(deterministic):
             return jnp.asarray(img)
-        if rngs is None:
-            rngs = self.rngs
-        if isinstance(rngs, nnx.Rngs):
-            key = rngs[self.rng_collection]()
-        elif isinstance(rngs, nnx.RngStream):
-            key = rngs()
-        elif isinstance(rngs, jax.Array):
-            key = rngs
-        else:
-            raise ValueError(
-                "`ColorJitter` in training mode needs random keys: pass `rngs=` to the "
-                f"constructor or to the call, got {rngs!r}."
-            )
+        key = self._key(rngs)
         return _color.color_jitter(
             key,
             img,
