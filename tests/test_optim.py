@@ -200,6 +200,8 @@ def test_plateau_with_nnx_optimizer_in_place():
     plateau.step(optimizer.opt_state, 2.0)  # worse: halve
     lr = optimizer.opt_state[1].lr
     np.testing.assert_allclose(lr.get_value(), 0.25)
+    nnx.jit(lambda opt, m: plateau.step(opt.opt_state, m))(optimizer, 3.0)
+    np.testing.assert_allclose(optimizer.opt_state[1].lr.get_value(), 0.125)
 
 
 def test_nnx_optimizer_param_groups_step():
