@@ -372,3 +372,14 @@ def test_schedulers_match_recursive_reference(name, kw):
     want = ref.recursive_lrs(name, 120, lr=0.1, **kw)
     got = getattr(optim, name)(0.1, **kw)(jnp.arange(120))
     np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-12)
+
+
+def test_plateau_transformation_copies_keep_step():
+    import copy
+
+    plateau = optim.ReduceLROnPlateau(0.1, patience=0, factor=0.5)
+    state = plateau.init(jnp.zeros(2))
+    for clone in (copy.copy(plateau), copy.deepcopy(plateau)):
+        assert isinstance(clone, optax.GradientTransformation)
+        new = clone.step(clone.step(state, 1.0), 2.0)
+        np.testing.assert_allclose(new.lr, 0.05)
