@@ -8,6 +8,7 @@ chained ones included, to float32 rounding. ReduceLROnPlateau: the lr after each
 ``step(metric)``. Plus jit, nnx.Optimizer and parameter groups on a convjax model.
 """
 
+import copy
 import json
 import pathlib
 
@@ -375,8 +376,6 @@ def test_schedulers_match_recursive_reference(name, kw):
 
 
 def test_plateau_transformation_copies_keep_step():
-    import copy
-
     plateau = optim.ReduceLROnPlateau(0.1, patience=0, factor=0.5)
     state = plateau.init(jnp.zeros(2))
     for clone in (copy.copy(plateau), copy.deepcopy(plateau)):
