@@ -58,7 +58,7 @@ def _one_minus_pow(beta, t):
     ``beta`` as a Python float has its logarithm taken in float64, so the result keeps
     the relative accuracy PyTorch's float64 ``1 - beta**step`` has.
     """
-    if callable(beta) or isinstance(beta, jax.Array):
+    if isinstance(beta, jax.Array):
         beta = jnp.asarray(beta, jnp.float32)
         return jnp.where(beta > 0, -jnp.expm1(t * jnp.log(beta)), 1.0)
     if beta == 0.0:

@@ -43,10 +43,13 @@ class ReduceLROnPlateauTransformation(optax.GradientTransformation):
         """
         return self._step(opt_state, metrics)  # set per instance
 
-    def __new__(cls, init, update, step):
+    def __new__(cls, init, update, step=None):
         self = super().__new__(cls, init, update)
-        object.__setattr__(self, "_step", step)
+        self._step = step
         return self
+
+    def __getnewargs__(self):  # copy/deepcopy/pickle keep ``step``
+        return (self.init, self.update, self._step)
 
 
 def _read(x):

@@ -274,8 +274,8 @@ def LinearLR(  # noqa: N802
     ``lr * (start_factor + (end_factor - start_factor) * min(count, total_iters) /
     total_iters)``; with ``total_iters=0`` PyTorch's recursion keeps
     ``lr * start_factor`` for ever, and so does this schedule. Counts
-    ``scheduler.step()`` calls: torchvision's warmup steps it per batch when
-    ``--lr-warmup-epochs`` is set (see :func:`SequentialLR`).
+    ``scheduler.step()`` calls: torchvision's ``--lr-warmup-epochs`` warmup steps it
+    once per epoch (wrap in :func:`per_epoch`; see :func:`SequentialLR`).
 
     Args:
         lr: the base learning rate.
