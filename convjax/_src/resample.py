@@ -210,32 +210,43 @@ def cubic_taps(in_size, out_size, factor, align_corners, ft):
     return idx, w
 
 
-def antialias_taps(in_size, out_size, factor, align_corners, cubic):
+def antialias_taps(in_size, out_size, factor, align_corners, cubic, ft=np.float64):
     """Pillow-style antialiasing filter (PyTorch's ``_compute_weights_aa``) as
     windowed taps ``(idx (O, T), w (O, T))``.
 
     Triangle filter for bilinear, Keys cubic with ``A = -0.5`` for bicubic, widened
     by the scale when downsampling and renormalised to sum 1 inside the image.
+    Computed as PyTorch's CPU kernel does for ``scalar_t = ft``, promotion by
+    promotion: at large positions float32 rounding moves the weights by ~1e-4.
     """
-    scale = float(_scale(in_size, out_size, align_corners, factor, np.float64))
+    f64 = np.float64
+    scale = ft(_scale(in_size, out_size, align_corners, factor, ft))
     interp = 4 if cubic else 2
-    support = interp * 0.5 * scale if scale >= 1.0 else interp * 0.5
-    invscale = 1.0 / scale if scale >= 1.0 else 1.0
-    center = scale * (np.arange(out_size) + 0.5)
-    start = np.maximum((center - support + 0.5).astype(np.int64), 0)
-    end = np.minimum((center + support + 0.5).astype(np.int64), in_size)
+    support = ft((interp * 0.5) * f64(scale)) if scale >= 1.0 else ft(interp * 0.5)
+    invscale = ft(1.0 / f64(scale)) if scale >= 1.0 else ft(1.0)
+    max_taps = int(math.ceil(support)) * 2 + 1
+    center = (f64(scale) * (np.arange(out_size, dtype=f64) + 0.5)).astype(ft)
+    start = np.maximum(((center - support).astype(f64) + 0.5).astype(np.int64), 0)
+    end = np.minimum(((center + support).astype(f64) + 0.5).astype(np.int64), in_size)
+    end = start + np.clip(end - start, 0, max_taps)
 
     def weights(i):
-        x = (np.arange(start[i], end[i]) - center[i] + 0.5) * invscale
-        ax = np.abs(x)
+        d = np.arange(start[i], end[i]).astype(ft) - center[i]
+        ax = np.abs(((d.astype(f64) + 0.5) * f64(invscale)).astype(ft))
+        one, two = ft(1), ft(2)
         if cubic:
+            a = ft(-0.5)
             w = np.where(
-                ax < 1, _cubic1(ax, -0.5), np.where(ax < 2, _cubic2(ax, -0.5), 0.0)
-            )
+                ax < one,
+                _cubic1(ax, a),
+                np.where(ax < two, _cubic2(ax, a), ft(0)),
+            ).astype(ft)
         else:
-            w = np.maximum(1.0 - ax, 0.0)
-        total = w.sum()
-        return w / total if total != 0 else w
+            w = np.where(ax < one, one - ax, ft(0)).astype(ft)
+        total = ft(0)
+        for v in w:  # sequential float sum, as the kernel's loop
+            total = ft(total + v)
+        return (w / total).astype(ft) if total != 0 else w
 
     return window_taps(start, end, weights)
 
@@ -411,7 +422,7 @@ def _resample_axis(x, axis, out_size, factor, mode, align_corners, antialias, ft
     if antialias:
         if out_size == in_size:  # PyTorch's separable kernel skips equal-size dims
             return x
-        idx, w = antialias_taps(in_size, out_size, factor, align_corners, cubic)
+        idx, w = antialias_taps(in_size, out_size, factor, align_corners, cubic, ft)
         return _apply_taps(x, axis, idx, w, gemm)
     rule = cubic_taps if cubic else linear_taps
     idx, w = rule(in_size, out_size, factor, align_corners, ft)
