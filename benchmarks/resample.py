@@ -8,6 +8,9 @@ Prints a Markdown table of milliseconds (median, lower is better) and the ratios
   ``"bicubic-pytorch"`` (A=-0.75, PyTorch's kernel), ``"nearest"``,
   ``antialias=False``: the generic resize machinery) and
   ``torch.nn.functional.interpolate``;
+* ``interpolate`` at irregular ratios (4096^2 -> 4000^2 bilinear, 56 -> 76
+  bilinear, 56 -> 41 bicubic), against the dense ``(O, I)`` matrix per axis that
+  convjax applied there before (timed in interleaved rounds) and PyTorch;
 * ``max_pool2d`` 3x3 stride 2 padding 1 and ``adaptive_avg_pool2d`` to 7x7 on
   ``(16, 64, 112, 112)``, against ``lax.reduce_window`` (what ``flax.nnx.max_pool``
   / ``avg_pool`` run) and PyTorch;
@@ -53,8 +56,29 @@ RESIZE = {
     "nearest x2": ("nearest", 2.0, "nearest"),
     "nearest x0.5": ("nearest", 0.5, "nearest"),
 }
+# Irregular ratios (no short period): name: (input shape, output size, mode). Their
+# jax baseline is the dense (O, I) matrix per axis that convjax used before.
+IRREGULAR = {
+    "bilinear 4096^2 -> 4000^2": ((1, 3, 4096, 4096), (4000, 4000), "bilinear"),
+    "bilinear 56 -> 76 (x1.36)": (SMALL, (76, 76), "bilinear"),
+    "bicubic 56 -> 41 (x0.73)": (SMALL, (41, 41), "bicubic"),
+}
 POOL = ["max_pool2d 3x3 s2", "adaptive_avg_pool2d 7x7"]
 COLOR = "color_jitter"
+
+
+def interleaved_ms(fns, reps, sync, *args):
+    """Medians of ``fns`` timed in interleaved rounds (noise hits all alike)."""
+    for fn in fns:
+        sync(fn(*args))
+        sync(fn(*args))
+    times = [[] for _ in fns]
+    for _ in range(reps):
+        for fn, ts in zip(fns, times, strict=True):
+            t0 = time.perf_counter()
+            sync(fn(*args))
+            ts.append(time.perf_counter() - t0)
+    return [1e3 * statistics.median(ts) for ts in times]
 
 
 def median_ms(fn, reps, sync=None, *args):
@@ -72,7 +96,7 @@ def median_ms(fn, reps, sync=None, *args):
 # ---- PyTorch (subprocess) ------------------------------------------------------------
 
 
-def torch_timings(reps, color_only=False):
+def torch_timings(reps, color_only=False, irregular_only=False):
     import torch
     import torch.nn.functional as tF
 
@@ -81,13 +105,23 @@ def torch_timings(reps, color_only=False):
     with torch.no_grad():
         if not color_only:
             x = torch.randn(SMALL)
-            for name, (mode, sf, _) in RESIZE.items():
+            for name, (mode, sf, _) in ({} if irregular_only else RESIZE).items():
                 out[name] = median_ms(
                     lambda x=x, mode=mode, sf=sf: tF.interpolate(
                         x, scale_factor=sf, mode=mode
                     ),
                     reps,
                 )
+            for name, (shape, size, mode) in IRREGULAR.items():
+                x = torch.randn(shape)
+                out[name] = median_ms(
+                    lambda x=x, size=size, mode=mode: tF.interpolate(
+                        x, size=size, mode=mode
+                    ),
+                    reps,
+                )
+            if irregular_only:
+                return out
             x = torch.randn(LARGE)
             out[POOL[0]] = median_ms(lambda: tF.max_pool2d(x, 3, 2, 1), reps)
             out[POOL[1]] = median_ms(lambda: tF.adaptive_avg_pool2d(x, 7), reps)
@@ -101,12 +135,14 @@ def torch_timings(reps, color_only=False):
     return out
 
 
-def run_torch(python, reps, color_only=False):
+def run_torch(python, reps, color_only=False, irregular_only=False):
     if not python or not os.path.exists(python):
         return {}
     cmd = [python, os.path.abspath(__file__), "--torch-json", "--reps", str(reps)]
     if color_only:
         cmd.append("--color-only")
+    if irregular_only:
+        cmd.append("--irregular-only")
     try:
         res = subprocess.run(
             cmd, capture_output=True, text=True, check=True, timeout=1800
@@ -159,7 +195,7 @@ def dm_pix_style_jitter(key, img, brightness, contrast, saturation, hue):
     )
 
 
-def jax_timings(reps):
+def jax_timings(reps, irregular_only=False):
     import jax
     import jax.numpy as jnp
     import numpy as np
@@ -171,7 +207,7 @@ def jax_timings(reps):
     sync = jax.block_until_ready
     rows = {}
     x = jnp.asarray(rng.standard_normal(SMALL, np.float32))
-    for name, (mode, sf, method) in RESIZE.items():
+    for name, (mode, sf, method) in ({} if irregular_only else RESIZE).items():
         if (
             method == "bicubic-pytorch"
             and "CUBIC_PYTORCH" not in jax.image.ResizeMethod.__members__
@@ -191,6 +227,29 @@ def jax_timings(reps):
             median_ms(base, reps, sync, x),
             "jax.image.resize",
         )
+    from convjax._src import resample as rs
+
+    def dense(a, size, mode):  # the dense (O, I) matrix per axis (before issue 14)
+        rule = rs.cubic_taps if mode == "bicubic" else rs.linear_taps
+        for axis in (2, 3):
+            idx, w = rule(a.shape[axis], size[axis - 2], None, False, np.float32)
+            a = rs.apply_matrix(a, axis, rs.taps_to_matrix(idx, w, a.shape[axis]))
+        return a
+
+    for name, (shape, size, mode) in IRREGULAR.items():
+        x = jnp.asarray(rng.standard_normal(shape, np.float32))
+        ours = jax.jit(
+            lambda a, size=size, mode=mode: F.interpolate(a, size, mode=mode)
+        )
+        base = jax.jit(lambda a, size=size, mode=mode: dense(a, size, mode))
+        got, want = ours(x), base(x)
+        assert float(jnp.abs(got - want).max()) < 1e-4, name
+        del got, want
+        ours_ms, base_ms = interleaved_ms([ours, base], reps, sync, x)
+        rows[name] = (ours_ms, base_ms, "dense matrix (before)")
+        del x
+    if irregular_only:
+        return rows
     x = jnp.asarray(rng.standard_normal(LARGE, np.float32))
     ours = jax.jit(lambda a: F.max_pool2d(a, 3, 2, 1))
     base = jax.jit(
@@ -251,14 +310,19 @@ def main():
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--torch-json", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--color-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--irregular-only", action="store_true", help="only the irregular-ratio rows"
+    )
     args = parser.parse_args()
     if args.torch_json:
-        print(json.dumps(torch_timings(args.reps, args.color_only)))
+        print(
+            json.dumps(torch_timings(args.reps, args.color_only, args.irregular_only))
+        )
         return
-    rows = jax_timings(args.reps)
+    rows = jax_timings(args.reps, args.irregular_only)
     torch_ms = {}
     if not args.no_torch:
-        torch_ms = run_torch(args.torch_python, args.reps)
+        torch_ms = run_torch(args.torch_python, args.reps, False, args.irregular_only)
         if COLOR in rows and COLOR not in torch_ms:
             torch_ms.update(run_torch(args.tv_python, args.reps, color_only=True))
     print(

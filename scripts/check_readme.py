@@ -66,7 +66,7 @@ CLAIMS = [
     ),
     Claim(
         "sync_batch_norm synchronized",
-        r"the parameters are within ([\d.e+-]+)",
+        r"parameters agree within ([\d.e+-]+) after",
         ("examples/sync_batch_norm.py", "--out", "{tmp}"),
         r"\| [^|]*SyncBatchNorm[^|]* \| ([\d.e+-]+) \|",
         "at_most",

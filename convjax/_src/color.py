@@ -647,6 +647,8 @@ def _check_order(order, x):
         order = np.asarray(order)  # a concrete array (4 ints per image) is checked
     if isinstance(order, list | tuple | np.ndarray):
         o = np.asarray(order)
+        if o.dtype.kind == "f":
+            raise TypeError(f"`order` must be an integer array, got dtype {o.dtype}.")
         if not np.issubdtype(o.dtype, np.integer) or o.shape[-1:] != (4,):
             raise ValueError(
                 f"`order` must hold permutations of (0, 1, 2, 3) on its last axis, "

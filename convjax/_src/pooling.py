@@ -26,6 +26,7 @@ from convjax._src.checks import (
     is_channels_last,
     ntuple,
 )
+from convjax._src.taps import gather_blend, window_taps
 from convjax._src.typing import Array, ArrayLike, IntOrSeq
 
 # --------------------------------------------------------------------------------------
@@ -353,7 +354,14 @@ def adaptive_avg(x, axes, outs):
     xr, reduce_axes, rest = _split_axes(xs, axes, outs)
     y = jnp.mean(xr, axis=reduce_axes) if reduce_axes else xs
     for ax, o in rest:
-        m = jnp.asarray(averaging_matrix(y.shape[ax], o).T, acc)  # [S, O]
+        size = y.shape[ax]
+        if ax != y.ndim - 1 or size > 1024:  # windows gathered: O(window) per output
+            start, end = adaptive_windows(size, o)
+            lengths = end - start
+            idx, w = window_taps(start, end, lambda i, n=lengths: 1.0 / n[i])
+            y = gather_blend(y, ax, idx, w)
+            continue
+        m = jnp.asarray(averaging_matrix(size, o).T, acc)  # [S, O], one small GEMM
         y = _along(
             y, ax, lambda t, m=m: jnp.matmul(t, m, precision=lax.Precision.HIGHEST)
         )

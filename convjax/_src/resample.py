@@ -15,9 +15,12 @@ The rule is applied in one of three ways, whichever fits:
   edges, whose taps PyTorch clamps, are computed one by one. Integer and simple
   rational factors (x2, x0.5, x1.5, ...) all take this path; it is pure slicing
   and elementwise work that XLA fuses into one pass.
-* *dense*: an ``(O, I)`` interpolation matrix applied with one matrix product
-  (antialiasing, irregular sizes);
-* *gather*: ``take`` with static indices (nearest modes with irregular sizes).
+* *gather-and-blend*: any other ratio and antialiasing: the ``T`` taps of every
+  output (a window for antialias) are gathered with static indices and summed
+  with their weights, ``O(T)`` work per output;
+* *dense*: the ``(O, I)`` matrix in one matrix product, only for a small input
+  on the contiguous axis where a GEMM is faster; nearest modes with irregular
+  sizes are a single ``take``.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from jax import lax
 
 from convjax._src.checks import check_choice, check_count, is_channels_last
 from convjax._src.pooling import adaptive_avg, spatial_axes
+from convjax._src.taps import gather_blend, window_taps
 from convjax._src.typing import Array, ArrayLike
 
 _MODES = (
@@ -208,32 +212,51 @@ def cubic_taps(in_size, out_size, factor, align_corners, ft):
     return idx, w
 
 
-def antialias_matrix(in_size, out_size, factor, align_corners, cubic):
-    """Pillow-style ``(O, I)`` antialiasing filter (PyTorch's ``_compute_weights_aa``).
+def antialias_taps(in_size, out_size, factor, align_corners, cubic, ft=np.float64):
+    """Pillow-style antialiasing filter (PyTorch's ``_compute_weights_aa``) as
+    windowed taps ``(idx (O, T), w (O, T))``.
 
     Triangle filter for bilinear, Keys cubic with ``A = -0.5`` for bicubic, widened
     by the scale when downsampling and renormalised to sum 1 inside the image.
+    Computed as PyTorch's CPU kernel does for ``scalar_t = ft``, promotion by
+    promotion: at large positions float32 rounding moves the weights by ~1e-4.
     """
-    scale = float(_scale(in_size, out_size, align_corners, factor, np.float64))
+    f64 = np.float64
+    scale = ft(_scale(in_size, out_size, align_corners, factor, ft))
     interp = 4 if cubic else 2
-    support = interp * 0.5 * scale if scale >= 1.0 else interp * 0.5
-    invscale = 1.0 / scale if scale >= 1.0 else 1.0
-    m = np.zeros((out_size, in_size))
-    for i in range(out_size):
-        center = scale * (i + 0.5)
-        xmin = max(int(center - support + 0.5), 0)
-        xmax = min(int(center + support + 0.5), in_size)
-        x = (np.arange(xmin, xmax) - center + 0.5) * invscale
-        ax = np.abs(x)
+    support = ft((interp * 0.5) * f64(scale)) if scale >= 1.0 else ft(interp * 0.5)
+    invscale = ft(1.0 / f64(scale)) if scale >= 1.0 else ft(1.0)
+    max_taps = int(math.ceil(support)) * 2 + 1
+    center = (f64(scale) * (np.arange(out_size, dtype=f64) + 0.5)).astype(ft)
+    start = np.maximum(((center - support).astype(f64) + 0.5).astype(np.int64), 0)
+    end = np.minimum(((center + support).astype(f64) + 0.5).astype(np.int64), in_size)
+    end = start + np.clip(end - start, 0, max_taps)
+
+    def weights(i):
+        d = np.arange(start[i], end[i]).astype(ft) - center[i]
+        ax = np.abs(((d.astype(f64) + 0.5) * f64(invscale)).astype(ft))
+        one, two = ft(1), ft(2)
         if cubic:
+            a = ft(-0.5)
             w = np.where(
-                ax < 1, _cubic1(ax, -0.5), np.where(ax < 2, _cubic2(ax, -0.5), 0.0)
-            )
+                ax < one,
+                _cubic1(ax, a),
+                np.where(ax < two, _cubic2(ax, a), ft(0)),
+            ).astype(ft)
         else:
-            w = np.maximum(1.0 - ax, 0.0)
-        total = w.sum()
-        m[i, xmin:xmax] = w / total if total != 0 else w
-    return m
+            w = np.where(ax < one, one - ax, ft(0)).astype(ft)
+        total = ft(0)
+        for v in w:  # sequential float sum, as the kernel's loop
+            total = ft(total + v)
+        return (w / total).astype(ft) if total != 0 else w
+
+    return window_taps(start, end, weights)
+
+
+def antialias_matrix(in_size, out_size, factor, align_corners, cubic):
+    """Dense ``(O, I)`` matrix of :func:`antialias_taps`."""
+    idx, w = antialias_taps(in_size, out_size, factor, align_corners, cubic)
+    return taps_to_matrix(idx, w, in_size)
 
 
 def taps_to_matrix(idx, w, in_size):
@@ -393,12 +416,16 @@ def _resample_axis(x, axis, out_size, factor, mode, align_corners, antialias, ft
             return apply_polyphase(x, axis, idx[:, None], None, *period)
         return jnp.take(x, jnp.asarray(idx), axis=axis)
     cubic = mode == "bicubic"
+    # A small input on the contiguous (last) axis: one GEMM with the dense (O, I)
+    # matrix beats interleaving phases element by element in XLA's CPU loops
+    # (measured: bilinear/bicubic x2 on 56x56). Elsewhere, and for large inputs,
+    # taps are gathered and blended: O(T) per output whatever the ratio.
+    gemm = axis == x.ndim - 1 and in_size <= _MAX_GEMM_SIZE
     if antialias:
         if out_size == in_size:  # PyTorch's separable kernel skips equal-size dims
             return x
-        return apply_matrix(
-            x, axis, antialias_matrix(in_size, out_size, factor, align_corners, cubic)
-        )
+        idx, w = antialias_taps(in_size, out_size, factor, align_corners, cubic, ft)
+        return _apply_taps(x, axis, idx, w, gemm)
     rule = cubic_taps if cubic else linear_taps
     idx, w = rule(in_size, out_size, factor, align_corners, ft)
     if (
@@ -408,13 +435,15 @@ def _resample_axis(x, axis, out_size, factor, mode, align_corners, antialias, ft
     ):
         return x
     period = find_period(idx, w)
-    # Upsampling the contiguous (last) axis interleaves phases element by element,
-    # which XLA's CPU loops do slowly; there one GEMM with the (O, I) matrix is
-    # faster (measured: bilinear/bicubic x2 on 56x56) while I stays moderate.
-    gemm = axis == x.ndim - 1 and in_size <= _MAX_GEMM_SIZE
     if period is not None and (period[0] == 1 or not gemm):
         return apply_polyphase(x, axis, idx, w, *period)
-    return apply_matrix(x, axis, taps_to_matrix(idx, w, in_size))
+    return _apply_taps(x, axis, idx, w, gemm)
+
+
+def _apply_taps(x, axis, idx, w, gemm):
+    if gemm:
+        return apply_matrix(x, axis, taps_to_matrix(idx, w, x.shape[axis]))
+    return gather_blend(x, axis, idx, w)
 
 
 # --------------------------------------------------------------------------------------
