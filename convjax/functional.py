@@ -33,6 +33,9 @@ from convjax._src.normalization import batch_norm as batch_norm
 from convjax._src.padding import pad as pad
 from convjax._src.patches import fold as fold
 from convjax._src.patches import unfold as unfold
+from convjax._src.pool_indices import max_unpool1d as max_unpool1d
+from convjax._src.pool_indices import max_unpool2d as max_unpool2d
+from convjax._src.pool_indices import max_unpool3d as max_unpool3d
 from convjax._src.pooling import adaptive_avg_pool1d as adaptive_avg_pool1d
 from convjax._src.pooling import adaptive_avg_pool2d as adaptive_avg_pool2d
 from convjax._src.pooling import adaptive_avg_pool3d as adaptive_avg_pool3d
@@ -76,6 +79,9 @@ __all__ = [
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
     "adaptive_max_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
     "interpolate",
     "pixel_shuffle",
     "pixel_unshuffle",

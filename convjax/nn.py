@@ -38,6 +38,9 @@ from convjax._src.modules_pool import AvgPool3d as AvgPool3d
 from convjax._src.modules_pool import MaxPool1d as MaxPool1d
 from convjax._src.modules_pool import MaxPool2d as MaxPool2d
 from convjax._src.modules_pool import MaxPool3d as MaxPool3d
+from convjax._src.modules_pool import MaxUnpool1d as MaxUnpool1d
+from convjax._src.modules_pool import MaxUnpool2d as MaxUnpool2d
+from convjax._src.modules_pool import MaxUnpool3d as MaxUnpool3d
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -65,6 +68,9 @@ __all__ = [
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
     "PixelShuffle",
     "PixelUnshuffle",
     "ReLU",

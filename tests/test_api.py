@@ -28,12 +28,21 @@ CONTRACT = {
         "pixel_shuffle": "input, upscale_factor",
         "pixel_unshuffle": "input, downscale_factor",
         **{f"max_pool{n}d": _MAXPOOL for n in (1, 2, 3)},
+        **{f"max_pool{n}d": _MAXPOOL + ", return_indices=False" for n in (1, 2, 3)},
+        **{
+            f"max_unpool{n}d": "input, indices, kernel_size, stride=None, padding=0, output_size=None"
+            for n in (1, 2, 3)
+        },
         "avg_pool1d": _AVGPOOL,
         "avg_pool2d": _AVGPOOL + ", divisor_override=None",
         "avg_pool3d": _AVGPOOL + ", divisor_override=None",
         **{
             f"adaptive_{k}_pool{n}d": "input, output_size"
             for k in ("avg", "max")
+            for n in (1, 2, 3)
+        },
+        **{
+            f"adaptive_max_pool{n}d": "input, output_size, return_indices=False"
             for n in (1, 2, 3)
         },
         "linear": "input, weight, bias=None",
@@ -135,6 +144,7 @@ MODULES = {
     },
     **{f"AdaptiveAvgPool{n}d": "output_size" for n in (1, 2, 3)},
     **{f"AdaptiveMaxPool{n}d": "output_size, return_indices=False" for n in (1, 2, 3)},
+    **{f"MaxUnpool{n}d": "kernel_size, stride=None, padding=0" for n in (1, 2, 3)},
     "ReLU": "",
     "ReLU6": "",
     "Identity": "*args, **kwargs",

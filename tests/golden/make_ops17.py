@@ -1,0 +1,168 @@
+"""Makes ``tests/golden/ops17.npz``: PyTorch goldens for max pooling with indices,
+max unpooling, ``affine_grid``/``grid_sample`` and the losses of issue 17.
+
+Run with a PyTorch venv (never needed by the test suite)::
+
+    python tests/golden/make_ops17.py
+
+Each case ``i`` stores its arrays under ``"{i}/{name}"``; ``meta`` holds one JSON
+object per case: ``fn`` (a ``torch.nn.functional`` name, also the convjax name),
+``args`` (array names passed positionally), ``kwargs`` and, for differentiable
+cases, ``grads`` (the names of the inputs whose gradients of ``sum(out * r)`` are
+stored as ``"{i}/d_{name}"``).
+"""
+
+import json
+import pathlib
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+torch.manual_seed(0)
+RNG = np.random.default_rng(0)
+ARRAYS, META = {}, []
+
+
+def _store(i, name, value):
+    ARRAYS[f"{i}/{name}"] = np.asarray(value)
+
+
+def case(fn, args, grads=(), **kwargs):
+    """``args``: list of (name, numpy array) passed positionally."""
+    i = len(META)
+    tensors = []
+    for name, a in args:
+        _store(i, name, a)
+        t = torch.from_numpy(np.array(a))
+        if name in grads:
+            t.requires_grad_(True)
+        tensors.append(t)
+    out = getattr(F, fn)(*tensors, **kwargs)
+    outs = out if isinstance(out, tuple) else (out,)
+    for j, o in enumerate(outs):
+        _store(i, f"out{j}", o.detach().numpy())
+    if grads:
+        r = torch.from_numpy(RNG.standard_normal(outs[0].shape).astype(np.float32))
+        _store(i, "r", r.numpy())
+        (outs[0] * r).sum().backward()
+        for name, t in zip([a[0] for a in args], tensors, strict=True):
+            if name in grads:
+                _store(i, f"d_{name}", t.grad.numpy())
+    META.append(
+        json.dumps(
+            dict(
+                fn=fn,
+                args=[a[0] for a in args],
+                kwargs=kwargs,
+                grads=list(grads),
+                nout=len(outs),
+            )
+        )
+    )
+
+
+def ties(shape, high=3):
+    """Small integers as float32: many tied maxima."""
+    return RNG.integers(0, high, shape).astype(np.float32)
+
+
+def randn(*shape):
+    return RNG.standard_normal(shape).astype(np.float32)
+
+
+# ---- max pooling with indices (ties, -inf, NaN, padding, dilation, ceil_mode)
+POOL = [
+    ("max_pool1d", (2, 3, 11), dict(kernel_size=3, stride=2, padding=1)),
+    (
+        "max_pool1d",
+        (2, 3, 10),
+        dict(kernel_size=4, stride=3, padding=2, ceil_mode=True),
+    ),
+    ("max_pool1d", (1, 2, 9), dict(kernel_size=2, stride=1, dilation=3, padding=1)),
+    (
+        "max_pool2d",
+        (2, 2, 7, 8),
+        dict(kernel_size=3, stride=2, padding=1, ceil_mode=True),
+    ),
+    (
+        "max_pool2d",
+        (1, 2, 7, 8),
+        dict(kernel_size=(2, 3), stride=(1, 2), dilation=(2, 1)),
+    ),
+    ("max_pool2d", (1, 3, 6, 6), dict(kernel_size=3, stride=1, padding=1)),
+    (
+        "max_pool3d",
+        (1, 2, 5, 6, 5),
+        dict(kernel_size=(2, 3, 2), stride=2, padding=(1, 1, 0)),
+    ),
+    (
+        "max_pool3d",
+        (1, 1, 5, 5, 5),
+        dict(kernel_size=3, stride=2, dilation=2, ceil_mode=True),
+    ),
+]
+for fn, shape, kw in POOL:
+    case(fn, [("x", ties(shape))], grads=("x",), return_indices=True, **kw)
+    case(fn, [("x", randn(*shape))], grads=("x",), return_indices=True, **kw)
+# Constant, all -inf and NaN windows.
+case("max_pool2d", [("x", np.ones((1, 2, 6, 6), np.float32))], grads=("x",),
+     kernel_size=3, stride=1, padding=1, return_indices=True)  # fmt: skip
+x = ties((1, 2, 6, 7))
+x[0, 0, 1:4, 2:5] = -np.inf
+x[0, 1] = -np.inf
+case("max_pool2d", [("x", x)], kernel_size=3, stride=2, padding=1, return_indices=True)
+x = randn(2, 2, 6, 7)
+x[0, 0, 1, 1] = x[0, 0, 2, 2] = x[1, 1, 4, 5] = np.nan
+case("max_pool2d", [("x", x)], kernel_size=3, stride=2, padding=1, return_indices=True)
+x = randn(1, 2, 9)
+x[0, 0, [2, 3, 7]] = np.nan
+case("max_pool1d", [("x", x)], kernel_size=4, stride=1, padding=2, return_indices=True)
+# Unbatched and empty batch.
+case("max_pool2d", [("x", ties((2, 5, 6)))], kernel_size=2, return_indices=True)
+case("max_pool2d", [("x", ties((0, 2, 5, 6)))], kernel_size=2, return_indices=True)
+
+ADAPTIVE = [
+    ("adaptive_max_pool1d", (2, 3, 10), 4),
+    ("adaptive_max_pool1d", (2, 3, 7), 7),
+    ("adaptive_max_pool2d", (2, 2, 7, 9), (3, 4)),
+    ("adaptive_max_pool2d", (1, 2, 6, 6), (3, None)),
+    ("adaptive_max_pool2d", (1, 2, 5, 7), 1),
+    ("adaptive_max_pool3d", (1, 2, 5, 6, 7), (2, 3, 4)),
+]
+for fn, shape, out in ADAPTIVE:
+    case(fn, [("x", ties(shape))], grads=("x",), output_size=out, return_indices=True)
+    case(fn, [("x", randn(*shape))], grads=("x",), output_size=out, return_indices=True)
+x = randn(1, 2, 6, 6)
+x[0, 0, 0, 1] = x[0, 0, 1, 0] = x[0, 1, 5, 5] = np.nan
+case("adaptive_max_pool2d", [("x", x)], output_size=(2, 4), return_indices=True)
+
+# ---- max unpooling: indices from max pooling (overlapping windows included)
+UNPOOL = [
+    (1, (2, 3, 10), dict(kernel_size=2), {}),
+    (1, (2, 3, 11), dict(kernel_size=3, stride=2, padding=1), dict(output_size=[11])),
+    (2, (2, 2, 6, 7), dict(kernel_size=2), dict(output_size=[6, 7])),
+    (
+        2,
+        (1, 2, 7, 8),
+        dict(kernel_size=3, stride=2, padding=1),
+        dict(output_size=[7, 8]),
+    ),
+    (2, (1, 2, 6, 6), dict(kernel_size=3, stride=1, padding=1), {}),  # duplicates
+    (3, (1, 2, 4, 6, 5), dict(kernel_size=2), dict(output_size=[1, 2, 4, 6, 5])),
+    (3, (1, 1, 5, 5, 5), dict(kernel_size=3, stride=2, padding=1), {}),
+]
+for n, shape, kw, extra in UNPOOL:
+    xt = torch.from_numpy(ties(shape, high=4))
+    v, idx = getattr(F, f"max_pool{n}d")(xt, return_indices=True, **kw)
+    v = torch.from_numpy(randn(*v.shape))
+    case(f"max_unpool{n}d", [("x", v.numpy()), ("indices", idx.numpy())],
+         grads=("x",), **kw, **extra)  # fmt: skip
+
+np.savez_compressed(
+    pathlib.Path(__file__).parent / "ops17.npz",
+    meta=np.array(META),
+    torch_version=np.array(torch.__version__),
+    **ARRAYS,
+)
+print(len(META), "cases")
