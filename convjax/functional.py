@@ -18,6 +18,8 @@ from convjax._src.conv import conv3d as conv3d
 from convjax._src.conv_transpose import conv_transpose1d as conv_transpose1d
 from convjax._src.conv_transpose import conv_transpose2d as conv_transpose2d
 from convjax._src.conv_transpose import conv_transpose3d as conv_transpose3d
+from convjax._src.grid_sample import affine_grid as affine_grid
+from convjax._src.grid_sample import grid_sample as grid_sample
 from convjax._src.linear import linear as linear
 from convjax._src.losses import binary_cross_entropy as binary_cross_entropy
 from convjax._src.losses import (
@@ -85,6 +87,8 @@ __all__ = [
     "interpolate",
     "pixel_shuffle",
     "pixel_unshuffle",
+    "affine_grid",
+    "grid_sample",
     # Losses.
     "l1_loss",
     "mse_loss",

@@ -45,6 +45,8 @@ CONTRACT = {
             f"adaptive_max_pool{n}d": "input, output_size, return_indices=False"
             for n in (1, 2, 3)
         },
+        "affine_grid": "theta, size, align_corners=None",
+        "grid_sample": "input, grid, mode='bilinear', padding_mode='zeros', align_corners=None",
         "linear": "input, weight, bias=None",
         "l1_loss": "input, target, reduction='mean'",
         "mse_loss": "input, target, reduction='mean'",

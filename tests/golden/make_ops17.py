@@ -159,6 +159,60 @@ for n, shape, kw, extra in UNPOOL:
     case(f"max_unpool{n}d", [("x", v.numpy()), ("indices", idx.numpy())],
          grads=("x",), **kw, **extra)  # fmt: skip
 
+# ---- affine_grid / grid_sample
+for ac in (False, True):
+    case("affine_grid", [("theta", randn(2, 2, 3))], grads=("theta",),
+         size=[2, 3, 4, 5], align_corners=ac)  # fmt: skip
+    case("affine_grid", [("theta", randn(2, 3, 4))], grads=("theta",),
+         size=[2, 1, 3, 4, 2], align_corners=ac)  # fmt: skip
+case("affine_grid", [("theta", randn(1, 2, 3))], size=[1, 1, 1, 3], align_corners=True)
+
+
+def grid2d(n, h, w, lim=1.4):
+    g = RNG.uniform(-lim, lim, (n, h, w, 2)).astype(np.float32)
+    # Exact borders, corners and pixel centres (clip-gradient edge cases).
+    g[0, 0, :4] = [[-1.0, -1.0], [1.0, 1.0], [-1.0, 1.0], [0.0, 0.0]]
+    return g
+
+
+x2 = randn(2, 3, 5, 6)
+for mode in ("bilinear", "nearest", "bicubic"):
+    for pad in ("zeros", "border", "reflection"):
+        for ac in (False, True):
+            case("grid_sample", [("x", x2), ("grid", grid2d(2, 4, 7))],
+                 grads=("x", "grid"), mode=mode, padding_mode=pad,
+                 align_corners=ac)  # fmt: skip
+x3 = randn(2, 2, 3, 4, 5)
+for mode in ("bilinear", "nearest"):
+    for pad in ("zeros", "border", "reflection"):
+        for ac in (False, True):
+            g = RNG.uniform(-1.4, 1.4, (2, 2, 3, 4, 3)).astype(np.float32)
+            g[0, 0, 0, :2] = [[-1.0, -1.0, -1.0], [1.0, 1.0, 1.0]]
+            case("grid_sample", [("x", x3), ("grid", g)], grads=("x", "grid"),
+                 mode=mode, padding_mode=pad, align_corners=ac)  # fmt: skip
+# Far out of range, NaN and inf grid values (forward only), a single-pixel input.
+g = grid2d(2, 3, 4, lim=5.0)
+g[0, 1, 1] = [np.nan, 0.0]
+g[1, 2, 3] = [0.3, np.inf]
+g[1, 0, 0] = [-np.inf, np.nan]
+for mode in ("bilinear", "nearest", "bicubic"):
+    for pad in ("zeros", "border", "reflection"):
+        case("grid_sample", [("x", x2), ("grid", g)], mode=mode, padding_mode=pad,
+             align_corners=False)  # fmt: skip
+g = RNG.uniform(-3, 3, (1, 2, 2, 3, 3)).astype(np.float32)
+g[0, 0, 0, 0] = [np.nan, 0.1, 0.2]
+g[0, 0, 1, 1] = [0.3, np.inf, -0.5]
+g[0, 1, 1, 2] = [-np.inf, 0.2, np.nan]
+for mode in ("bilinear", "nearest"):
+    for pad in ("zeros", "border", "reflection"):
+        case("grid_sample", [("x", x3[:1]), ("grid", g)], mode=mode, padding_mode=pad,
+             align_corners=True)  # fmt: skip
+case("grid_sample", [("x", randn(1, 2, 1, 1)), ("grid", grid2d(1, 3, 4))],
+     grads=("x", "grid"), mode="bilinear", padding_mode="reflection",
+     align_corners=True)  # fmt: skip
+case("grid_sample", [("x", randn(0, 2, 3, 3)), ("grid", grid2d(1, 3, 4)[:0])],
+     align_corners=False)  # fmt: skip
+
 np.savez_compressed(
     pathlib.Path(__file__).parent / "ops17.npz",
     meta=np.array(META),
