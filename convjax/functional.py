@@ -31,6 +31,18 @@ from convjax._src.losses import l1_loss as l1_loss
 from convjax._src.losses import mse_loss as mse_loss
 from convjax._src.losses import nll_loss as nll_loss
 from convjax._src.losses import smooth_l1_loss as smooth_l1_loss
+from convjax._src.losses_extra import cosine_embedding_loss as cosine_embedding_loss
+from convjax._src.losses_extra import cosine_similarity as cosine_similarity
+from convjax._src.losses_extra import gaussian_nll_loss as gaussian_nll_loss
+from convjax._src.losses_extra import kl_div as kl_div
+from convjax._src.losses_extra import margin_ranking_loss as margin_ranking_loss
+from convjax._src.losses_extra import (
+    multilabel_soft_margin_loss as multilabel_soft_margin_loss,
+)
+from convjax._src.losses_extra import pairwise_distance as pairwise_distance
+from convjax._src.losses_extra import poisson_nll_loss as poisson_nll_loss
+from convjax._src.losses_extra import soft_margin_loss as soft_margin_loss
+from convjax._src.losses_extra import triplet_margin_loss as triplet_margin_loss
 from convjax._src.normalization import batch_norm as batch_norm
 from convjax._src.padding import pad as pad
 from convjax._src.patches import fold as fold
@@ -98,6 +110,16 @@ __all__ = [
     "cross_entropy",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "kl_div",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
+    "multilabel_soft_margin_loss",
+    "margin_ranking_loss",
+    "triplet_margin_loss",
+    "cosine_embedding_loss",
+    "soft_margin_loss",
+    "cosine_similarity",
+    "pairwise_distance",
     # Activations.
     "relu",
     "relu6",

@@ -13,6 +13,26 @@ from convjax._src.modules_conv import ConvTranspose1d as ConvTranspose1d
 from convjax._src.modules_conv import ConvTranspose2d as ConvTranspose2d
 from convjax._src.modules_conv import ConvTranspose3d as ConvTranspose3d
 from convjax._src.modules_conv import SeparableConv2d as SeparableConv2d
+from convjax._src.modules_loss import BCELoss as BCELoss
+from convjax._src.modules_loss import BCEWithLogitsLoss as BCEWithLogitsLoss
+from convjax._src.modules_loss import CosineEmbeddingLoss as CosineEmbeddingLoss
+from convjax._src.modules_loss import CosineSimilarity as CosineSimilarity
+from convjax._src.modules_loss import CrossEntropyLoss as CrossEntropyLoss
+from convjax._src.modules_loss import GaussianNLLLoss as GaussianNLLLoss
+from convjax._src.modules_loss import HuberLoss as HuberLoss
+from convjax._src.modules_loss import KLDivLoss as KLDivLoss
+from convjax._src.modules_loss import L1Loss as L1Loss
+from convjax._src.modules_loss import MarginRankingLoss as MarginRankingLoss
+from convjax._src.modules_loss import MSELoss as MSELoss
+from convjax._src.modules_loss import (
+    MultiLabelSoftMarginLoss as MultiLabelSoftMarginLoss,
+)
+from convjax._src.modules_loss import NLLLoss as NLLLoss
+from convjax._src.modules_loss import PairwiseDistance as PairwiseDistance
+from convjax._src.modules_loss import PoissonNLLLoss as PoissonNLLLoss
+from convjax._src.modules_loss import SmoothL1Loss as SmoothL1Loss
+from convjax._src.modules_loss import SoftMarginLoss as SoftMarginLoss
+from convjax._src.modules_loss import TripletMarginLoss as TripletMarginLoss
 from convjax._src.modules_misc import ColorJitter as ColorJitter
 from convjax._src.modules_misc import Flatten as Flatten
 from convjax._src.modules_misc import Identity as Identity
@@ -78,4 +98,23 @@ __all__ = [
     "SeparableConv2d",
     "SyncBatchNorm",
     "Upsample",
+    # Losses and distances.
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CosineEmbeddingLoss",
+    "CosineSimilarity",
+    "CrossEntropyLoss",
+    "GaussianNLLLoss",
+    "HuberLoss",
+    "KLDivLoss",
+    "L1Loss",
+    "MSELoss",
+    "MarginRankingLoss",
+    "MultiLabelSoftMarginLoss",
+    "NLLLoss",
+    "PairwiseDistance",
+    "PoissonNLLLoss",
+    "SmoothL1Loss",
+    "SoftMarginLoss",
+    "TripletMarginLoss",
 ]

@@ -13,6 +13,7 @@ stored as ``"{i}/d_{name}"``).
 """
 
 import json
+import math
 import pathlib
 
 import numpy as np
@@ -47,8 +48,9 @@ def case(fn, args, grads=(), **kwargs):
         _store(i, "r", r.numpy())
         (outs[0] * r).sum().backward()
         for name, t in zip([a[0] for a in args], tensors, strict=True):
-            if name in grads:
-                _store(i, f"d_{name}", t.grad.numpy())
+            if name in grads:  # no grad (p=0 norm) means zero
+                g = t.grad if t.grad is not None else torch.zeros_like(t)
+                _store(i, f"d_{name}", g.numpy())
     META.append(
         json.dumps(
             dict(
@@ -212,6 +214,71 @@ case("grid_sample", [("x", randn(1, 2, 1, 1)), ("grid", grid2d(1, 3, 4))],
      align_corners=True)  # fmt: skip
 case("grid_sample", [("x", randn(0, 2, 3, 3)), ("grid", grid2d(1, 3, 4)[:0])],
      align_corners=False)  # fmt: skip
+
+
+# ---- losses
+def pm1(*shape):
+    return np.where(RNG.random(shape) < 0.5, -1.0, 1.0).astype(np.float32)
+
+
+a, b = randn(4, 5), randn(4, 5)
+prob = np.abs(randn(4, 5))
+prob[0, 0] = 0.0
+for red in ("none", "batchmean", "sum", "mean"):
+    case("kl_div", [("input", a), ("target", prob)], grads=("input", "target"),
+         reduction=red)  # fmt: skip
+    case("kl_div", [("input", a), ("target", b)], grads=("input", "target"),
+         reduction=red, log_target=True)  # fmt: skip
+counts = RNG.integers(0, 5, (4, 5)).astype(np.float32)
+for red in ("none", "mean", "sum"):
+    for log_input in (True, False):
+        for full in (False, True):
+            inp = a if log_input else np.abs(a)
+            case("poisson_nll_loss", [("input", inp), ("target", counts)],
+                 grads=("input",), log_input=log_input, full=full,
+                 reduction=red)  # fmt: skip
+    var = np.abs(randn(4, 5))
+    var[0, 0] = 1e-9  # clamped to eps
+    case("gaussian_nll_loss", [("input", a), ("target", b), ("var", var)],
+         grads=("input", "target", "var"), reduction=red)  # fmt: skip
+    case("gaussian_nll_loss", [("input", a), ("target", b), ("var", var[:, :1])],
+         grads=("input", "var"), full=True, reduction=red)  # fmt: skip
+    case("gaussian_nll_loss", [("input", a), ("target", b), ("var", var[:, 0])],
+         grads=("input", "var"), reduction=red)  # fmt: skip
+    lab = (RNG.random((4, 5)) < 0.5).astype(np.float32)
+    case("multilabel_soft_margin_loss", [("input", a), ("target", lab)],
+         grads=("input",), reduction=red)  # fmt: skip
+    case("multilabel_soft_margin_loss",
+         [("input", a), ("target", lab), ("weight", np.abs(randn(5)))],
+         grads=("input",), reduction=red)  # fmt: skip
+    case("margin_ranking_loss", [("input1", a[:, 0]), ("input2", b[:, 0]),
+         ("target", pm1(4))], grads=("input1", "input2"), margin=0.3,
+         reduction=red)  # fmt: skip
+    for swap in (False, True):
+        for p in (2.0, 1.0, 3.0, math.inf):
+            case("triplet_margin_loss", [("anchor", a), ("positive", b),
+                 ("negative", randn(4, 5))], grads=("anchor", "positive", "negative"),
+                 margin=0.7, p=p, swap=swap, reduction=red)  # fmt: skip
+    t = pm1(4)
+    case("cosine_embedding_loss", [("input1", a), ("input2", b), ("target", t)],
+         grads=("input1", "input2"), margin=0.2, reduction=red)  # fmt: skip
+    case("soft_margin_loss", [("input", a), ("target", pm1(4, 5))], grads=("input",),
+         reduction=red)  # fmt: skip
+case("cosine_embedding_loss", [("input1", a[0]), ("input2", b[0]),
+     ("target", np.array(-1.0, np.float32))], margin=-0.5)  # fmt: skip
+case("triplet_margin_loss", [("anchor", a[0]), ("positive", b[0]),
+     ("negative", a[1])], grads=("anchor",))  # fmt: skip
+z = np.zeros((2, 3), np.float32)
+z[1] = [1.0, 2.0, 2.0]
+for dim in (1, 0, -1):
+    case("cosine_similarity", [("x1", a), ("x2", b)], grads=("x1", "x2"), dim=dim)
+case("cosine_similarity", [("x1", z), ("x2", z[::-1].copy())], grads=("x1", "x2"))
+case("cosine_similarity", [("x1", a[:, None]), ("x2", b[None, :3])], dim=2)
+for p in (2.0, 1.0, 0.5, 0.0, math.inf):
+    case("pairwise_distance", [("x1", a), ("x2", b)], grads=("x1", "x2"), p=p)
+case("pairwise_distance", [("x1", a), ("x2", b)], grads=("x1",), keepdim=True)
+case("pairwise_distance", [("x1", a[0]), ("x2", b[0])], grads=("x1",), eps=0.0)
+case("pairwise_distance", [("x1", z), ("x2", z)], grads=("x1",), eps=0.0)
 
 np.savez_compressed(
     pathlib.Path(__file__).parent / "ops17.npz",
