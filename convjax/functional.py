@@ -18,6 +18,12 @@ from convjax._src.conv import conv3d as conv3d
 from convjax._src.conv_transpose import conv_transpose1d as conv_transpose1d
 from convjax._src.conv_transpose import conv_transpose2d as conv_transpose2d
 from convjax._src.conv_transpose import conv_transpose3d as conv_transpose3d
+from convjax._src.embedding import embedding as embedding
+from convjax._src.embedding import embedding_renorm as embedding_renorm
+from convjax._src.embedding import one_hot as one_hot
+from convjax._src.embedding import upsample as upsample
+from convjax._src.embedding import upsample_bilinear as upsample_bilinear
+from convjax._src.embedding import upsample_nearest as upsample_nearest
 from convjax._src.grid_sample import affine_grid as affine_grid
 from convjax._src.grid_sample import grid_sample as grid_sample
 from convjax._src.linear import linear as linear
@@ -101,6 +107,12 @@ __all__ = [
     "pixel_unshuffle",
     "affine_grid",
     "grid_sample",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
+    "one_hot",
+    "embedding",
+    "embedding_renorm",
     # Losses.
     "l1_loss",
     "mse_loss",

@@ -13,6 +13,9 @@ from convjax._src.modules_conv import ConvTranspose1d as ConvTranspose1d
 from convjax._src.modules_conv import ConvTranspose2d as ConvTranspose2d
 from convjax._src.modules_conv import ConvTranspose3d as ConvTranspose3d
 from convjax._src.modules_conv import SeparableConv2d as SeparableConv2d
+from convjax._src.modules_embed import Embedding as Embedding
+from convjax._src.modules_embed import UpsamplingBilinear2d as UpsamplingBilinear2d
+from convjax._src.modules_embed import UpsamplingNearest2d as UpsamplingNearest2d
 from convjax._src.modules_loss import BCELoss as BCELoss
 from convjax._src.modules_loss import BCEWithLogitsLoss as BCEWithLogitsLoss
 from convjax._src.modules_loss import CosineEmbeddingLoss as CosineEmbeddingLoss
@@ -98,6 +101,9 @@ __all__ = [
     "SeparableConv2d",
     "SyncBatchNorm",
     "Upsample",
+    "Embedding",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
     # Losses and distances.
     "BCELoss",
     "BCEWithLogitsLoss",

@@ -280,6 +280,33 @@ case("pairwise_distance", [("x1", a), ("x2", b)], grads=("x1",), keepdim=True)
 case("pairwise_distance", [("x1", a[0]), ("x2", b[0])], grads=("x1",), eps=0.0)
 case("pairwise_distance", [("x1", z), ("x2", z)], grads=("x1",), eps=0.0)
 
+# ---- one_hot, embedding, upsample aliases
+idx = RNG.integers(0, 6, (3, 4))
+idx[0, :3] = 2  # repeated index (scale_grad_by_freq)
+case("one_hot", [("tensor", idx)])
+case("one_hot", [("tensor", idx)], num_classes=9)
+case("one_hot", [("tensor", idx[:0])], num_classes=3)
+W = randn(7, 5) * 2
+for kw in (
+    {},
+    dict(padding_idx=2),
+    dict(padding_idx=-1),
+    dict(scale_grad_by_freq=True),
+    dict(padding_idx=2, scale_grad_by_freq=True),
+    dict(max_norm=1.5),
+    dict(max_norm=2.0, norm_type=1.0),
+):
+    case("embedding", [("input", idx), ("weight", W.copy())], grads=("weight",), **kw)
+    if "max_norm" in kw:  # PyTorch renormalised the referenced rows in place
+        wt = torch.from_numpy(W.copy())
+        F.embedding(torch.from_numpy(idx), wt, **kw)
+        _store(len(META) - 1, "renormed", wt.numpy())
+x = randn(1, 2, 3, 4)
+case("upsample_nearest", [("input", x)], grads=("input",), scale_factor=2)
+case("upsample_bilinear", [("input", x)], grads=("input",), size=(5, 7))
+case("upsample", [("input", x)], grads=("input",), size=(5, 7), mode="bicubic",
+     align_corners=False)  # fmt: skip
+
 np.savez_compressed(
     pathlib.Path(__file__).parent / "ops17.npz",
     meta=np.array(META),
