@@ -43,6 +43,14 @@ from convjax._src.dropout import dropout1d as dropout1d
 from convjax._src.dropout import dropout2d as dropout2d
 from convjax._src.dropout import dropout3d as dropout3d
 from convjax._src.dropout import stochastic_depth as stochastic_depth
+from convjax._src.embedding import embedding as embedding
+from convjax._src.embedding import embedding_renorm as embedding_renorm
+from convjax._src.embedding import one_hot as one_hot
+from convjax._src.embedding import upsample as upsample
+from convjax._src.embedding import upsample_bilinear as upsample_bilinear
+from convjax._src.embedding import upsample_nearest as upsample_nearest
+from convjax._src.grid_sample import affine_grid as affine_grid
+from convjax._src.grid_sample import grid_sample as grid_sample
 from convjax._src.linear import linear as linear
 from convjax._src.losses import binary_cross_entropy as binary_cross_entropy
 from convjax._src.losses import (
@@ -54,6 +62,18 @@ from convjax._src.losses import l1_loss as l1_loss
 from convjax._src.losses import mse_loss as mse_loss
 from convjax._src.losses import nll_loss as nll_loss
 from convjax._src.losses import smooth_l1_loss as smooth_l1_loss
+from convjax._src.losses_extra import cosine_embedding_loss as cosine_embedding_loss
+from convjax._src.losses_extra import cosine_similarity as cosine_similarity
+from convjax._src.losses_extra import gaussian_nll_loss as gaussian_nll_loss
+from convjax._src.losses_extra import kl_div as kl_div
+from convjax._src.losses_extra import margin_ranking_loss as margin_ranking_loss
+from convjax._src.losses_extra import (
+    multilabel_soft_margin_loss as multilabel_soft_margin_loss,
+)
+from convjax._src.losses_extra import pairwise_distance as pairwise_distance
+from convjax._src.losses_extra import poisson_nll_loss as poisson_nll_loss
+from convjax._src.losses_extra import soft_margin_loss as soft_margin_loss
+from convjax._src.losses_extra import triplet_margin_loss as triplet_margin_loss
 from convjax._src.normalization import batch_norm as batch_norm
 from convjax._src.norms import channel_shuffle as channel_shuffle
 from convjax._src.norms import group_norm as group_norm
@@ -64,6 +84,9 @@ from convjax._src.norms import normalize as normalize
 from convjax._src.padding import pad as pad
 from convjax._src.patches import fold as fold
 from convjax._src.patches import unfold as unfold
+from convjax._src.pool_indices import max_unpool1d as max_unpool1d
+from convjax._src.pool_indices import max_unpool2d as max_unpool2d
+from convjax._src.pool_indices import max_unpool3d as max_unpool3d
 from convjax._src.pooling import adaptive_avg_pool1d as adaptive_avg_pool1d
 from convjax._src.pooling import adaptive_avg_pool2d as adaptive_avg_pool2d
 from convjax._src.pooling import adaptive_avg_pool3d as adaptive_avg_pool3d
@@ -118,10 +141,21 @@ __all__ = [
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
     "adaptive_max_pool3d",
+    "max_unpool1d",
+    "max_unpool2d",
+    "max_unpool3d",
     "interpolate",
     "pixel_shuffle",
     "pixel_unshuffle",
     "channel_shuffle",
+    "affine_grid",
+    "grid_sample",
+    "upsample",
+    "upsample_nearest",
+    "upsample_bilinear",
+    "one_hot",
+    "embedding",
+    "embedding_renorm",
     # Losses.
     "l1_loss",
     "mse_loss",
@@ -131,6 +165,16 @@ __all__ = [
     "cross_entropy",
     "binary_cross_entropy",
     "binary_cross_entropy_with_logits",
+    "kl_div",
+    "poisson_nll_loss",
+    "gaussian_nll_loss",
+    "multilabel_soft_margin_loss",
+    "margin_ranking_loss",
+    "triplet_margin_loss",
+    "cosine_embedding_loss",
+    "soft_margin_loss",
+    "cosine_similarity",
+    "pairwise_distance",
     # Activations.
     "relu",
     "relu6",

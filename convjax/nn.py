@@ -51,6 +51,29 @@ from convjax._src.modules_dropout import Dropout1d as Dropout1d
 from convjax._src.modules_dropout import Dropout2d as Dropout2d
 from convjax._src.modules_dropout import Dropout3d as Dropout3d
 from convjax._src.modules_dropout import StochasticDepth as StochasticDepth
+from convjax._src.modules_embed import Embedding as Embedding
+from convjax._src.modules_embed import UpsamplingBilinear2d as UpsamplingBilinear2d
+from convjax._src.modules_embed import UpsamplingNearest2d as UpsamplingNearest2d
+from convjax._src.modules_loss import BCELoss as BCELoss
+from convjax._src.modules_loss import BCEWithLogitsLoss as BCEWithLogitsLoss
+from convjax._src.modules_loss import CosineEmbeddingLoss as CosineEmbeddingLoss
+from convjax._src.modules_loss import CosineSimilarity as CosineSimilarity
+from convjax._src.modules_loss import CrossEntropyLoss as CrossEntropyLoss
+from convjax._src.modules_loss import GaussianNLLLoss as GaussianNLLLoss
+from convjax._src.modules_loss import HuberLoss as HuberLoss
+from convjax._src.modules_loss import KLDivLoss as KLDivLoss
+from convjax._src.modules_loss import L1Loss as L1Loss
+from convjax._src.modules_loss import MarginRankingLoss as MarginRankingLoss
+from convjax._src.modules_loss import MSELoss as MSELoss
+from convjax._src.modules_loss import (
+    MultiLabelSoftMarginLoss as MultiLabelSoftMarginLoss,
+)
+from convjax._src.modules_loss import NLLLoss as NLLLoss
+from convjax._src.modules_loss import PairwiseDistance as PairwiseDistance
+from convjax._src.modules_loss import PoissonNLLLoss as PoissonNLLLoss
+from convjax._src.modules_loss import SmoothL1Loss as SmoothL1Loss
+from convjax._src.modules_loss import SoftMarginLoss as SoftMarginLoss
+from convjax._src.modules_loss import TripletMarginLoss as TripletMarginLoss
 from convjax._src.modules_misc import ColorJitter as ColorJitter
 from convjax._src.modules_misc import Flatten as Flatten
 from convjax._src.modules_misc import Identity as Identity
@@ -83,6 +106,9 @@ from convjax._src.modules_pool import AvgPool3d as AvgPool3d
 from convjax._src.modules_pool import MaxPool1d as MaxPool1d
 from convjax._src.modules_pool import MaxPool2d as MaxPool2d
 from convjax._src.modules_pool import MaxPool3d as MaxPool3d
+from convjax._src.modules_pool import MaxUnpool1d as MaxUnpool1d
+from convjax._src.modules_pool import MaxUnpool2d as MaxUnpool2d
+from convjax._src.modules_pool import MaxUnpool3d as MaxUnpool3d
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -110,6 +136,9 @@ __all__ = [
     "MaxPool1d",
     "MaxPool2d",
     "MaxPool3d",
+    "MaxUnpool1d",
+    "MaxUnpool2d",
+    "MaxUnpool3d",
     "PixelShuffle",
     "PixelUnshuffle",
     "ReLU",
@@ -163,4 +192,26 @@ __all__ = [
     "Conv3dNormActivation",
     "Sequential",
     "SqueezeExcitation",
+    "Embedding",
+    "UpsamplingNearest2d",
+    "UpsamplingBilinear2d",
+    # Losses and distances.
+    "BCELoss",
+    "BCEWithLogitsLoss",
+    "CosineEmbeddingLoss",
+    "CosineSimilarity",
+    "CrossEntropyLoss",
+    "GaussianNLLLoss",
+    "HuberLoss",
+    "KLDivLoss",
+    "L1Loss",
+    "MSELoss",
+    "MarginRankingLoss",
+    "MultiLabelSoftMarginLoss",
+    "NLLLoss",
+    "PairwiseDistance",
+    "PoissonNLLLoss",
+    "SmoothL1Loss",
+    "SoftMarginLoss",
+    "TripletMarginLoss",
 ]

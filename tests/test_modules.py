@@ -305,10 +305,6 @@ def test_constructor_errors():
         nn.Linear(2, 0, rngs=rngs())
     with pytest.raises(ValueError, match="`depth_multiplier`"):
         nn.SeparableConv2d(2, 4, 3, depth_multiplier=0, rngs=rngs())
-    with pytest.raises(ValueError, match="`return_indices=True` is not supported"):
-        nn.MaxPool2d(2, return_indices=True)
-    with pytest.raises(ValueError, match="`return_indices=True` is not supported"):
-        nn.AdaptiveMaxPool2d(2, True)
 
 
 def test_call_errors():

@@ -1,5 +1,5 @@
 """Flax NNX pooling modules: ``MaxPool*``, ``AvgPool*``, ``AdaptiveAvgPool*``,
-``AdaptiveMaxPool*``.
+``AdaptiveMaxPool*``, ``MaxUnpool*``.
 
 Stateless shells with PyTorch's constructor arguments that call the pooling
 functions of :mod:`convjax.functional`.
@@ -7,6 +7,7 @@ functions of :mod:`convjax.functional`.
 
 from __future__ import annotations
 
+from convjax._src import pool_indices as PI
 from convjax._src import pooling as P
 from convjax._src.modules_conv import Module
 from convjax._src.typing import Array, ArrayLike, IntOrSeq
@@ -21,14 +22,6 @@ _EXAMPLE = {
     2: ("(1, 2, 8, 8)", "(1, 2, 4, 4)", "(1, 2, 3, 3)"),
     3: ("(1, 2, 8, 8, 8)", "(1, 2, 4, 4, 4)", "(1, 2, 3, 3, 3)"),
 }
-
-
-def _no_indices(return_indices, cls_name):
-    if return_indices:
-        raise ValueError(
-            f"`{cls_name}`: `return_indices=True` is not supported, got "
-            f"{return_indices!r}."
-        )
 
 
 def _fill(cls, n, template, **extra):
@@ -61,7 +54,6 @@ class _MaxPoolNd(Module):
         *,
         data_format: str | None = None,
     ):
-        _no_indices(return_indices, type(self).__name__)
         self.kernel_size = kernel_size
         self.stride = kernel_size if stride is None else stride
         self.padding = padding
@@ -70,7 +62,7 @@ class _MaxPoolNd(Module):
         self.ceil_mode = ceil_mode
         self.data_format = data_format
 
-    def __call__(self, input: ArrayLike) -> Array:
+    def __call__(self, input: ArrayLike) -> Array | tuple[Array, Array]:
         return type(self)._fn(
             input,
             self.kernel_size,
@@ -78,6 +70,7 @@ class _MaxPoolNd(Module):
             self.padding,
             self.dilation,
             self.ceil_mode,
+            self.return_indices,
             data_format=self.data_format,
         )
 
@@ -137,15 +130,48 @@ class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
         *,
         data_format: str | None = None,
     ):
-        _no_indices(return_indices, type(self).__name__)
         super().__init__(output_size, data_format=data_format)
         self.return_indices = return_indices
+
+    def __call__(self, input: ArrayLike) -> Array | tuple[Array, Array]:
+        return type(self)._fn(
+            input, self.output_size, self.return_indices, data_format=self.data_format
+        )
+
+
+class _MaxUnpoolNd(Module):
+    _fn: staticmethod
+
+    def __init__(
+        self,
+        kernel_size: IntOrSeq,
+        stride: IntOrSeq | None = None,
+        padding: IntOrSeq = 0,
+        *,
+        data_format: str | None = None,
+    ):
+        self.kernel_size = kernel_size
+        self.stride = kernel_size if stride is None else stride
+        self.padding = padding
+        self.data_format = data_format
+
+    def __call__(self, input: ArrayLike, indices: ArrayLike, output_size=None) -> Array:
+        return type(self)._fn(
+            input,
+            indices,
+            self.kernel_size,
+            self.stride,
+            self.padding,
+            output_size,
+            data_format=self.data_format,
+        )
 
 
 _MAX_DOC = """{n}-D max pooling, ``torch.nn.{name}`` for Flax NNX (no parameters).
 
     Calls :func:`convjax.functional.max_pool{n}d` with the stored arguments;
-    ``stride=None`` means ``kernel_size``. ``return_indices=True`` is not supported.
+    ``stride=None`` means ``kernel_size``. With ``return_indices=True`` it returns
+    ``(values, indices)`` (PyTorch's flat indices, for :class:`MaxUnpool{n}d`).
     ``data_format="{cl}"`` takes channels-last inputs.
 
     Input ``{shape}`` (or unbatched).
@@ -192,6 +218,38 @@ _ADAPTIVE_DOC = """{n}-D adaptive {what} pooling, ``torch.nn.{name}`` for Flax N
 
     PyTorch parity: ``torch.nn.{name}``{adaptive_note}.
     """
+
+
+_UNPOOL_DOC = """{n}-D max unpooling, ``torch.nn.{name}`` for Flax NNX (no parameters).
+
+    ``module(input, indices, output_size=None)`` calls
+    :func:`convjax.functional.max_unpool{n}d` with the stored ``kernel_size``,
+    ``stride`` (``None`` means ``kernel_size``) and ``padding``.
+
+    Input ``{shape}`` (or unbatched) and the indices of ``MaxPool{n}d(...,
+    return_indices=True)``.
+
+    Examples:
+      >>> import jax.numpy as jnp
+      >>> from convjax import nn
+      >>> v, i = nn.MaxPool{n}d(2, return_indices=True)(jnp.ones({x}))
+      >>> nn.{name}(2)(v, i).shape
+      {x}
+
+    PyTorch parity: ``torch.nn.{name}`` (same arguments and defaults).
+    """
+
+
+class MaxUnpool1d(_MaxUnpoolNd):
+    _fn = staticmethod(PI.max_unpool1d)
+
+
+class MaxUnpool2d(_MaxUnpoolNd):
+    _fn = staticmethod(PI.max_unpool2d)
+
+
+class MaxUnpool3d(_MaxUnpoolNd):
+    _fn = staticmethod(PI.max_unpool3d)
 
 
 class MaxPool1d(_MaxPoolNd):
@@ -280,6 +338,8 @@ for _n, _cls in enumerate((AdaptiveMaxPool1d, AdaptiveMaxPool2d, AdaptiveMaxPool
         _ADAPTIVE_DOC,
         what="max",
         fn="max",
-        adaptive_note=" (``return_indices=True`` is not supported)",
+        adaptive_note=" (``return_indices=True`` returns ``(values, indices)``)",
     )
+for _n, _cls in enumerate((MaxUnpool1d, MaxUnpool2d, MaxUnpool3d), 1):
+    _fill(_cls, _n, _UNPOOL_DOC)
 del _n, _cls

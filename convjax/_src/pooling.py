@@ -401,6 +401,25 @@ def _adaptive(n, fn, kind, input, output_size, data_format):
 
 
 # --------------------------------------------------------------------------------------
+# Indices and unpooling live in ``pool_indices`` (imported lazily: it builds on the
+# helpers above).
+
+
+def _max_pool_indices(n, fn, input, *args):
+    from convjax._src import pool_indices
+
+    return pool_indices.max_pool_with_indices(n, fn, input, *args)
+
+
+def _adaptive_max_indices(n, fn, input, output_size, data_format):
+    from convjax._src import pool_indices
+
+    return pool_indices.adaptive_max_with_indices(
+        n, fn, input, output_size, data_format
+    )
+
+
+# --------------------------------------------------------------------------------------
 # Public functions.
 
 _FMT = {
@@ -439,9 +458,14 @@ _MAX_DOC = """{n}-D max pooling, PyTorch style.
       >>> max_pool{n}d(jnp.ones((1, 2{ones})), 2, ceil_mode=True).shape
       {dshape}
 
-    PyTorch parity: ``torch.nn.functional.max_pool{n}d`` (``return_indices`` is not
-    supported). Gradients route to the selected maximum; with ``dilation > 1`` ties
-    share the gradient.
+    With ``return_indices=True`` it returns ``(values, indices)``: ``indices`` are
+    PyTorch's flat positions in the spatial dims of the unpadded input (int64 with
+    ``jax_enable_x64``, else int32), ties go to the first maximum in window order and
+    a NaN (the last one in the window) wins, as in PyTorch's CPU kernel.
+
+    PyTorch parity: ``torch.nn.functional.max_pool{n}d``. Gradients route to the
+    selected maximum; with ``dilation > 1`` (and no indices) ties share the
+    gradient, with ``return_indices=True`` the indexed position gets it all.
     """
 
 _AVG_DOC = """{n}-D average pooling, PyTorch style.
@@ -502,8 +526,7 @@ _ADAPTIVE_DOC = """{n}-D adaptive {what} pooling, PyTorch style.
       >>> adaptive_{what}_pool{n}d(jnp.ones((1, 2{ones})), 3).shape
       {ashape}
 
-    PyTorch parity: ``torch.nn.functional.adaptive_{what}_pool{n}d``
-    (``return_indices`` is not supported){parity_note}.
+    PyTorch parity: ``torch.nn.functional.adaptive_{what}_pool{n}d``{parity_note}.
     """
 
 
@@ -514,9 +537,22 @@ def max_pool1d(
     padding: IntOrSeq = 0,
     dilation: IntOrSeq = 1,
     ceil_mode: bool = False,
+    return_indices: bool = False,
     *,
     data_format: str | None = None,
-) -> Array:
+) -> Array | tuple[Array, Array]:
+    if return_indices:
+        return _max_pool_indices(
+            1,
+            "max_pool1d",
+            input,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            ceil_mode,
+            data_format,
+        )
     return _max_pool(
         1,
         "max_pool1d",
@@ -537,9 +573,22 @@ def max_pool2d(
     padding: IntOrSeq = 0,
     dilation: IntOrSeq = 1,
     ceil_mode: bool = False,
+    return_indices: bool = False,
     *,
     data_format: str | None = None,
-) -> Array:
+) -> Array | tuple[Array, Array]:
+    if return_indices:
+        return _max_pool_indices(
+            2,
+            "max_pool2d",
+            input,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            ceil_mode,
+            data_format,
+        )
     return _max_pool(
         2,
         "max_pool2d",
@@ -560,9 +609,22 @@ def max_pool3d(
     padding: IntOrSeq = 0,
     dilation: IntOrSeq = 1,
     ceil_mode: bool = False,
+    return_indices: bool = False,
     *,
     data_format: str | None = None,
-) -> Array:
+) -> Array | tuple[Array, Array]:
+    if return_indices:
+        return _max_pool_indices(
+            3,
+            "max_pool3d",
+            input,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            ceil_mode,
+            data_format,
+        )
     return _max_pool(
         3,
         "max_pool3d",
@@ -669,20 +731,44 @@ def adaptive_avg_pool3d(
 
 
 def adaptive_max_pool1d(
-    input: ArrayLike, output_size, *, data_format: str | None = None
-) -> Array:
+    input: ArrayLike,
+    output_size,
+    return_indices: bool = False,
+    *,
+    data_format: str | None = None,
+) -> Array | tuple[Array, Array]:
+    if return_indices:
+        return _adaptive_max_indices(
+            1, "adaptive_max_pool1d", input, output_size, data_format
+        )
     return _adaptive(1, "adaptive_max_pool1d", "max", input, output_size, data_format)
 
 
 def adaptive_max_pool2d(
-    input: ArrayLike, output_size, *, data_format: str | None = None
-) -> Array:
+    input: ArrayLike,
+    output_size,
+    return_indices: bool = False,
+    *,
+    data_format: str | None = None,
+) -> Array | tuple[Array, Array]:
+    if return_indices:
+        return _adaptive_max_indices(
+            2, "adaptive_max_pool2d", input, output_size, data_format
+        )
     return _adaptive(2, "adaptive_max_pool2d", "max", input, output_size, data_format)
 
 
 def adaptive_max_pool3d(
-    input: ArrayLike, output_size, *, data_format: str | None = None
-) -> Array:
+    input: ArrayLike,
+    output_size,
+    return_indices: bool = False,
+    *,
+    data_format: str | None = None,
+) -> Array | tuple[Array, Array]:
+    if return_indices:
+        return _adaptive_max_indices(
+            3, "adaptive_max_pool3d", input, output_size, data_format
+        )
     return _adaptive(3, "adaptive_max_pool3d", "max", input, output_size, data_format)
 
 
@@ -707,7 +793,12 @@ def _fill_docs():
         )
         for what, dtype_note, parity_note in (
             ("avg", ", floating point", ""),
-            ("max", "; any real dtype", "; ties share the gradient"),
+            (
+                "max",
+                "; any real dtype",
+                "; ties share the gradient, except with ``return_indices=True`` "
+                f"(``(values, indices)``, indices as in :func:`max_pool{n}d`)",
+            ),
         ):
             globals()[f"adaptive_{what}_pool{n}d"].__doc__ = _ADAPTIVE_DOC.format(
                 what=what,

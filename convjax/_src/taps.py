@@ -3,6 +3,8 @@
 Shape legend: O outputs, T taps per output, I the input size of the axis.
 """
 
+from __future__ import annotations
+
 import jax.numpy as jnp
 import numpy as np
 

@@ -5,6 +5,8 @@ and re-drawing the weights of every layer of a given type; :func:`reinit` is tha
 loop for NNX (``nnx.iter_modules``), drawing from the model's ``params`` stream.
 """
 
+from __future__ import annotations
+
 import math
 from collections.abc import Callable, Sequence
 

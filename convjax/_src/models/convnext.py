@@ -1,5 +1,7 @@
 """ConvNeXt (Tiny): a port of ``torchvision.models.convnext``."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any

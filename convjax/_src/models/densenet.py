@@ -1,5 +1,7 @@
 """DenseNet-BC: a port of ``torchvision.models.densenet``."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 
 import jax.numpy as jnp

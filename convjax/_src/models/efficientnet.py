@@ -1,5 +1,7 @@
 """EfficientNet (B0): a port of ``torchvision.models.efficientnet``."""
 
+from __future__ import annotations
+
 import copy
 import dataclasses
 import math

@@ -1,6 +1,8 @@
 """MobileNetV2 and MobileNetV3: ports of ``torchvision.models.mobilenetv2`` and
 ``.mobilenetv3``."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any

@@ -1,5 +1,7 @@
 """RegNet (RegNetY-400MF): a port of ``torchvision.models.regnet``."""
 
+from __future__ import annotations
+
 import math
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -216,7 +218,7 @@ class BlockParams:
         bottleneck_multiplier: float = 1.0,
         se_ratio: float | None = None,
         **kwargs,
-    ) -> "BlockParams":
+    ) -> BlockParams:
         """The quantized linear width rule of "Designing Network Design Spaces":
         ``log(width) = log(w_0) + w_m * capacity``, widths rounded to multiples
         of 8, consecutive equal widths grouped into stages."""

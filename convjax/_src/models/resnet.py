@@ -4,6 +4,8 @@ Same constructors, attribute names (so state-dict keys), initialisation and forw
 pass as torchvision 0.29; NCHW inputs.
 """
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
 from functools import partial
 

@@ -6,6 +6,8 @@ The models return a dict like torchvision's: ``"out"`` (and ``"aux"`` with
 (``align_corners=False``) back to the input size.
 """
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 
 from flax import nnx

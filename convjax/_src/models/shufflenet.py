@@ -1,5 +1,7 @@
 """ShuffleNetV2: a port of ``torchvision.models.shufflenetv2``."""
 
+from __future__ import annotations
+
 from collections.abc import Callable, Sequence
 
 import jax.numpy as jnp

@@ -1,5 +1,7 @@
 """SqueezeNet 1.0 / 1.1: a port of ``torchvision.models.squeezenet``."""
 
+from __future__ import annotations
+
 import jax.numpy as jnp
 from flax import nnx
 

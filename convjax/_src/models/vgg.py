@@ -1,5 +1,7 @@
 """VGG and AlexNet: ports of ``torchvision.models.vgg`` and ``.alexnet``."""
 
+from __future__ import annotations
+
 from collections.abc import Sequence
 
 import jax.numpy as jnp
