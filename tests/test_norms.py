@@ -170,6 +170,9 @@ def test_empty_batches_follow_pytorch():
     }
     for name, y in e.items():
         assert list(y.shape) == EDGE[name]["shape"], name
+    # PyTorch averages zero instances into the running stats: NaN, and so do we.
+    _, rm, rv = F.instance_norm(jnp.zeros((0, 3, 4)), jnp.zeros(3), jnp.ones(3))
+    assert np.isnan(rm).all() and np.isnan(rv).all()
 
 
 def test_vmap_matches_batch():
