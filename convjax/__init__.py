@@ -7,7 +7,17 @@ from convjax import image as image
 from convjax import init as init
 from convjax import interop as interop
 from convjax import nn as nn
+from convjax._src.dispatch import cpu_compiler_options as cpu_compiler_options
 
 __version__ = "0.1.0"
 
-__all__ = ["analysis", "boxes", "functional", "image", "init", "interop", "nn"]
+__all__ = [
+    "analysis",
+    "boxes",
+    "functional",
+    "image",
+    "init",
+    "interop",
+    "nn",
+    "cpu_compiler_options",
+]

@@ -99,6 +99,7 @@ CONTRACT = {
         "load_torch_state_dict": "module, state_dict, strict=True",
         "to_torch_state_dict": "module",
     },
+    "convjax": {"cpu_compiler_options": "backend=None"},
 }
 
 _F32 = jnp.float32
