@@ -25,7 +25,9 @@ import os
 import re
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# This checkout's convjax first (not an installed copy), then the sibling scripts.
+_HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path[:0] = [os.path.dirname(_HERE), _HERE]
 
 from _timing import interleaved  # noqa: E402
 from conv import CASES, _fmt, geometry  # noqa: E402
