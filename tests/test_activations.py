@@ -145,3 +145,181 @@ def test_leaky_relu_rejects_integers():
         TypeError, match="`leaky_relu` expects a floating-point `input`"
     ):
         F.leaky_relu(np.array([-5, 3]), 0.5)
+
+
+# --------------------------------------------------------------------------------------
+# Issue 12/17 activations: goldens in blocks.npz (make_blocks.py), references in
+# tests/references/blocks.py.
+
+from tests.references import blocks as ref_blocks  # noqa: E402
+
+BLOCKS = np.load(Path(__file__).parent / "golden" / "blocks.npz")
+MORE = {
+    "hardsigmoid": F.hardsigmoid,
+    "hardtanh": F.hardtanh,
+    "hardtanh_m3_6": lambda x: F.hardtanh(x, -3.0, 6.0),
+    "elu": F.elu,
+    "elu_0.5": lambda x: F.elu(x, 0.5),
+    "selu": F.selu,
+    "celu": F.celu,
+    "celu_2": lambda x: F.celu(x, 2.0),
+    "softplus": F.softplus,
+    "softplus_b2_t10": lambda x: F.softplus(x, beta=2.0, threshold=10.0),
+    "softplus_b0.5_t1": lambda x: F.softplus(x, beta=0.5, threshold=1.0),
+    "mish": F.mish,
+    "logsigmoid": F.logsigmoid,
+    "tanhshrink": F.tanhshrink,
+    "softsign": F.softsign,
+    "softshrink": F.softshrink,
+    "softshrink_1": lambda x: F.softshrink(x, 1.0),
+    "hardshrink": F.hardshrink,
+    "hardshrink_1": lambda x: F.hardshrink(x, 1.0),
+    "threshold_0.5_9": lambda x: F.threshold(x, 0.5, 9.0),
+    "rrelu_eval": F.rrelu,
+    "rrelu_eval_0.1_0.3": lambda x: F.rrelu(x, 0.1, 0.3),
+    "tanh": F.tanh,
+}
+
+
+# Gradients under one shared jit: eager grads of 23 functions cost ~15 s of dispatch.
+_MORE_GRADS = jax.jit(jax.grad(lambda d: sum(MORE[n](v).sum() for n, v in d.items())))
+
+
+def test_more_activations_golden_values_and_kink_gradients(variant):
+    """Values and gradients on a grid holding every kink (hardtanh/hardsigmoid
+    bounds, softplus thresholds, shrink thresholds, 0)."""
+    x = BLOCKS["act.x"]
+    xs = {name: x for name in MORE}  # one compile for all values, one for all grads
+    ys = variant(lambda d: {n: MORE[n](v) for n, v in d.items()})(xs)
+    gs = _MORE_GRADS(xs)
+    for name in MORE:
+        y, g = ys[name], gs[name]
+        np.testing.assert_allclose(y, BLOCKS[f"act.{name}.y"], **TOL, err_msg=name)
+        np.testing.assert_allclose(g, BLOCKS[f"act.{name}.grad"], **TOL, err_msg=name)
+        want = ref_blocks.ACTIVATIONS[name](np.float64(x))
+        np.testing.assert_allclose(y, want, **TOL, err_msg=name)
+
+
+@pytest.mark.parametrize("dim", [-1, 1])
+def test_glu_golden(variant, dim):
+    x, cot = BLOCKS[f"glu.dim{dim}.x"], BLOCKS[f"glu.dim{dim}.cot"]
+    y = variant(lambda v: F.glu(v, dim))(x)
+    g = variant(jax.grad(lambda v: jnp.sum(F.glu(v, dim) * cot)))(x)
+    np.testing.assert_allclose(y, BLOCKS[f"glu.dim{dim}.y"], **TOL)
+    np.testing.assert_allclose(g, BLOCKS[f"glu.dim{dim}.grad"], **TOL)
+    np.testing.assert_allclose(y, ref_blocks.glu(x, dim), **TOL)
+
+
+def test_softmin_golden(variant):
+    x, cot = BLOCKS["softmin.dim1.x"], BLOCKS["softmin.dim1.cot"]
+    y = variant(lambda v: F.softmin(v, 1))(x)
+    g = variant(jax.grad(lambda v: jnp.sum(F.softmin(v, 1) * cot)))(x)
+    np.testing.assert_allclose(y, BLOCKS["softmin.dim1.y"], **TOL)
+    np.testing.assert_allclose(g, BLOCKS["softmin.dim1.grad"], **TOL)
+    np.testing.assert_allclose(y, _softmax_ref(-np.float64(x), 1), **TOL)
+
+
+@pytest.mark.parametrize("case", ["single", "channel"])
+def test_prelu_golden_with_weight_gradient(variant, case):
+    k = f"prelu.{case}"
+    x, w, cot = BLOCKS[f"{k}.x"], BLOCKS[f"{k}.w"], BLOCKS[f"{k}.cot"]
+    y = variant(F.prelu)(x, w)
+    gx, gw = variant(jax.grad(lambda a, b: jnp.sum(F.prelu(a, b) * cot), (0, 1)))(x, w)
+    np.testing.assert_allclose(y, BLOCKS[f"{k}.y"], **TOL)
+    np.testing.assert_allclose(y, ref_blocks.prelu(x, w), **TOL)
+    np.testing.assert_allclose(gx, BLOCKS[f"{k}.grad_x"], **TOL)
+    np.testing.assert_allclose(gw, BLOCKS[f"{k}.grad_w"], rtol=1e-5, atol=1e-5)
+
+
+def test_rrelu_training_slopes_from_the_key():
+    """Slopes are jax.random.uniform(key, shape, float32, lower, upper) on x <= 0."""
+    x = jnp.asarray(np.random.default_rng(2).standard_normal((50, 40)), jnp.float32)
+    key = jax.random.key(3)
+    y = jax.jit(lambda v, k: F.rrelu(v, 0.1, 0.4, True, key=k))(x, key)
+    slope = jax.random.uniform(key, x.shape, jnp.float32, 0.1, 0.4)
+    np.testing.assert_array_equal(y, jnp.where(x > 0, x, x * slope))
+    ratio = np.asarray(y / x)[np.asarray(x) < 0]
+    assert 0.1 <= ratio.min() and ratio.max() <= 0.4
+    assert abs(ratio.mean() - 0.25) < 0.01  # U(0.1, 0.4), 1000 draws
+    g = jax.grad(lambda v: F.rrelu(v, 0.1, 0.4, True, key=key).sum())(x)
+    np.testing.assert_allclose(g, jnp.where(x > 0, 1.0, slope))
+    # A different key gives different slopes; eval mode ignores the key.
+    assert (F.rrelu(x, 0.1, 0.4, True, key=jax.random.key(4)) != y).any()
+    np.testing.assert_array_equal(F.rrelu(x, 0.1, 0.4, key=key), F.leaky_relu(x, 0.25))
+
+
+@pytest.mark.parametrize("dtype", [jnp.bfloat16, jnp.float16])
+def test_more_activations_half_precision(rng, dtype):
+    x = jnp.asarray(rng.standard_normal((4, 6)) * 3, dtype)
+    xf = np.asarray(x, np.float64)
+    for name, fn in MORE.items():
+        y = fn(x)
+        assert y.dtype == dtype, name
+        want = ref_blocks.ACTIVATIONS[name](xf)
+        np.testing.assert_allclose(
+            np.float32(y), want, rtol=2e-2, atol=2e-2, err_msg=name
+        )
+    assert F.glu(x, 1).dtype == dtype and F.softmin(x, 1).dtype == dtype
+    assert F.prelu(x, jnp.ones(1, dtype)).dtype == dtype
+
+
+def test_more_activations_integer_inputs_follow_pytorch():
+    xi = np.array([-3, 0, 2], np.int32)
+    # PyTorch computes these on integers...
+    np.testing.assert_array_equal(F.hardtanh(xi), [-1, 0, 1])
+    assert F.hardtanh(xi).dtype == jnp.int32
+    np.testing.assert_array_equal(F.threshold(xi, 0, 5), [5, 5, 2])
+    # ...promotes these to float32...
+    assert F.tanhshrink(xi).dtype == jnp.float32
+    np.testing.assert_allclose(F.softsign(xi), [-0.75, 0.0, 2 / 3], rtol=1e-6)
+    # ...and rejects the others ("not implemented for 'Long'").
+    for fn in (F.hardsigmoid, F.elu, F.selu, F.celu, F.softplus, F.mish):
+        with pytest.raises(TypeError, match="floating-point"):
+            fn(xi)
+    for fn in (F.logsigmoid, F.softshrink, F.hardshrink, F.rrelu, F.glu):
+        with pytest.raises(TypeError, match="floating-point"):
+            fn(xi)
+    with pytest.raises(TypeError, match="floating-point"):
+        F.prelu(xi, np.ones(1, np.float32))
+
+
+def test_more_activations_empty_and_vmap():
+    e = np.zeros((0, 4), np.float32)
+    for name, fn in MORE.items():
+        assert fn(e).shape == (0, 4), name
+    assert F.glu(e).shape == (0, 2) and F.softmin(e, 1).shape == (0, 4)
+    x = np.random.default_rng(1).standard_normal((3, 4, 6)).astype("float32")
+    np.testing.assert_allclose(
+        jax.vmap(lambda v: F.glu(v, 0))(x), F.glu(x, 1), rtol=1e-6, atol=1e-6
+    )
+    w = np.float32([0.1, 0.2, 0.3, 0.4])
+    np.testing.assert_allclose(
+        jax.vmap(lambda v: F.prelu(v[None], w)[0])(x), F.prelu(x, w), rtol=1e-6
+    )
+
+
+def test_more_activations_errors():
+    x = np.zeros((2, 5), np.float32)
+    with pytest.raises(ValueError, match="`min_val`.*cannot be greater than `max_val`"):
+        F.hardtanh(x, 2.0, 1.0)
+    with pytest.raises(ValueError, match="`alpha` cannot be 0"):
+        F.celu(x, 0.0)
+    with pytest.raises(ValueError, match="`lambd` must be >= 0"):
+        F.softshrink(x, -1.0)
+    np.testing.assert_array_equal(F.hardshrink(np.float32([0.5]), -1.0), [0.5])
+    with pytest.raises(ValueError, match="halving dimension must be even"):
+        F.glu(x)
+    with pytest.raises(ValueError, match="scalars"):
+        F.glu(np.float32(1.0))
+    with pytest.raises(ValueError, match="`dim` out of range"):
+        F.glu(x, 2)
+    with pytest.raises(ValueError, match="`weight` must hold 1 or 5"):
+        F.prelu(np.zeros((2, 5, 3), np.float32), np.ones(2, np.float32))
+    with pytest.raises(ValueError, match="`lower`.*must be <= `upper`"):
+        F.rrelu(x, 0.5, 0.1)
+    with pytest.raises(ValueError, match="needs a PRNG `key`"):
+        F.rrelu(x, training=True)
+    with pytest.raises(TypeError, match="`beta` must be a real number"):
+        F.softplus(x, beta="2")
+    with pytest.raises(TypeError, match="requires `dim`"):
+        F.softmin(x, None)

@@ -44,10 +44,42 @@ class _InitSignature:
 
 
 class Module(nnx.Module):
-    """Base of the ``convjax.nn`` modules (an ``nnx.Module`` with a visible
-    constructor signature)."""
+    """Base of the ``convjax.nn`` modules: an ``nnx.Module`` with a visible
+    constructor signature and PyTorch's ``train``/``eval`` conventions.
+
+    ``model.train(mode=True)`` and ``model.eval()`` set the mode of every nested
+    module (``deterministic=not mode`` for random layers, ``use_running_average=not
+    mode`` for normalization layers, as Flax's ``train``/``eval`` do) and return the
+    model, so ``model = Net(...).eval()`` works; ``model.train(False)`` equals
+    ``model.eval()``.
+
+    Examples:
+      >>> from convjax import nn
+      >>> bn = nn.BatchNorm1d(3)
+      >>> bn.eval() is bn, bn.training, bn.train().training, bn.train(False).training
+      (True, False, True, False)
+    """
 
     __signature__ = _InitSignature()
+
+    def train(self, mode: bool = True, **attributes):
+        """Training mode (``mode=False``: evaluation mode); returns ``self``.
+
+        Extra ``attributes`` are set on every nested module that has them, as in
+        Flax's ``Module.train``.
+        """
+        if not isinstance(mode, bool):
+            raise ValueError(f"`train`: `mode` must be a bool, got {mode!r}.")
+        if mode:
+            super().train(**attributes)
+        else:
+            super().eval(**attributes)
+        return self
+
+    def eval(self, **attributes):
+        """Evaluation mode, ``train(False)``; returns ``self``."""
+        super().eval(**attributes)
+        return self
 
 
 def promote(args, dtype):
