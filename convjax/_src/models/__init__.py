@@ -1,0 +1,1 @@
+"""torchvision's classification and segmentation CNNs as Flax NNX modules."""

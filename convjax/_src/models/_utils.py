@@ -1,0 +1,146 @@
+"""Helpers shared by the model families: torchvision's init loops and utilities.
+
+torchvision initialises a freshly built model by looping over ``self.modules()``
+and re-drawing the weights of every layer of a given type; :func:`reinit` is that
+loop for NNX (``nnx.iter_modules``), drawing from the model's ``params`` stream.
+"""
+
+import math
+from collections.abc import Callable, Sequence
+
+import jax
+import jax.numpy as jnp
+from flax import nnx
+
+from convjax._src.modules_conv import Module
+from convjax._src.typing import Array
+
+
+def overwrite_named_param(kwargs: dict, param: str, new_value) -> None:
+    """torchvision's ``_ovewrite_named_param``: sets ``kwargs[param]``, raising if
+    the caller passed a different value."""
+    if param in kwargs:
+        if kwargs[param] != new_value:
+            raise ValueError(
+                f"The parameter `{param}` expected value {new_value} but got "
+                f"{kwargs[param]} instead."
+            )
+    else:
+        kwargs[param] = new_value
+
+
+def make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
+    """torchvision's ``_make_divisible``: rounds channels to a multiple of
+    ``divisor`` without going below 90% of ``v``."""
+    if min_value is None:
+        min_value = divisor
+    new_v = max(min_value, int(v + divisor / 2) // divisor * divisor)
+    if new_v < 0.9 * v:
+        new_v += divisor
+    return new_v
+
+
+def set_param(variable: nnx.Variable, init_fn: Callable, key: Array) -> None:
+    """Re-draws ``variable`` with ``init_fn(key, shape, dtype)``."""
+    value = variable.get_value()
+    # set_value, not `variable[...] =`: the latter compares shardings, which for a
+    # tracer (under nnx.eval_shape) formats a whole jaxpr each time.
+    variable.set_value(init_fn(key, value.shape, value.dtype))
+
+
+def constant(value: float) -> Callable:
+    """``nn.init.constant_`` as an initializer."""
+    return lambda key, shape, dtype: jnp.full(shape, value, dtype)
+
+
+def normal(mean: float = 0.0, std: float = 1.0) -> Callable:
+    """``nn.init.normal_(mean, std)`` as an initializer."""
+    return lambda key, shape, dtype: mean + std * jax.random.normal(key, shape, dtype)
+
+
+def uniform(a: float = 0.0, b: float = 1.0) -> Callable:
+    """``nn.init.uniform_(a, b)`` as an initializer."""
+    return lambda key, shape, dtype: jax.random.uniform(key, shape, dtype, a, b)
+
+
+def trunc_normal(
+    mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0
+) -> Callable:
+    """``nn.init.trunc_normal_(mean, std, a, b)``: a normal truncated to the
+    *absolute* interval ``[a, b]`` (not ``mean +- 2 std``)."""
+
+    def init_fn(key, shape, dtype):
+        lower, upper = (a - mean) / std, (b - mean) / std
+        z = jax.random.truncated_normal(key, lower, upper, shape, jnp.float32)
+        return (mean + std * z).astype(dtype)
+
+    return init_fn
+
+
+def fan_out_normal() -> Callable:
+    """``kaiming_normal_(mode="fan_out")`` with gain 1: ``N(0, 1/fan_out)``."""
+
+    def init_fn(key, shape, dtype):
+        fan_out = shape[0] * math.prod(shape[2:])
+        return jax.random.normal(key, shape, dtype) / math.sqrt(fan_out)
+
+    return init_fn
+
+
+def modules_of(model: nnx.Module, *types: type):
+    """Submodules of ``model`` that are instances of ``types``, in graph order."""
+    for _, module in nnx.iter_modules(model):
+        if isinstance(module, types):
+            yield module
+
+
+class NamedSequential(Module):
+    """``nn.Sequential(OrderedDict(...))``: children stored as attributes under
+    their torchvision names (``"conv0"``, ``"denseblock1"``, ``"16"``) and called in
+    order, so state-dict keys read ``features.conv0.weight``.
+    """
+
+    def __init__(self, layers: dict[str, Callable]):
+        self.names = tuple(layers)
+        for name, module in layers.items():
+            setattr(self, name, module)
+
+    def add_module(self, name: str, module: Callable) -> None:
+        """Appends ``module`` under ``name`` (``nn.Module.add_module``)."""
+        self.names = (*self.names, name)
+        setattr(self, name, module)
+
+    def __call__(self, x: Array) -> Array:
+        for name in self.names:
+            x = getattr(self, name)(x)
+        return x
+
+
+class IntermediateLayerGetter(NamedSequential):
+    """torchvision's ``IntermediateLayerGetter``: children run in order; the outputs
+    of the children named in ``return_layers`` come back in a dict under their new
+    names (keys ``backbone.layer4.0.conv1.weight``, ``backbone.16.0.weight``).
+    """
+
+    def __init__(self, layers: dict[str, Callable], return_layers: dict[str, str]):
+        super().__init__(layers)
+        self.return_layers = tuple(return_layers.items())
+
+    def __call__(self, x: Array) -> dict[str, Array]:
+        return_layers = dict(self.return_layers)
+        out = {}
+        for name in self.names:
+            x = getattr(self, name)(x)
+            if name in return_layers:
+                out[return_layers[name]] = x
+        return out
+
+
+class Permute(Module):
+    """Permutes the dims of its input, torchvision's ``ops.misc.Permute``."""
+
+    def __init__(self, dims: Sequence[int]):
+        self.dims = tuple(dims)
+
+    def __call__(self, x: Array) -> Array:
+        return jnp.transpose(x, self.dims)

@@ -1,0 +1,224 @@
+"""convjax.models against torchvision: architecture, parameter and MAC counts, logits.
+
+No torch at test time: ``tests/golden/zoo_arch.json`` holds torchvision's state-dict
+names/shapes, parameter counts and fvcore's MACs for every full-size model, and
+``tests/golden/zoo.npz`` the eval logits of small variants of every family built
+with the same generic constructors (both from ``tests/golden/make_zoo.py``). The
+variants' weights are regenerated here by ``tests/references/zoo.py``.
+"""
+
+import json
+from functools import partial
+from pathlib import Path
+
+import numpy as np
+import pytest
+from flax import nnx
+
+from convjax import interop, models
+from convjax import nn as cnn
+from tests.references.zoo import synthetic_state_dict
+
+GOLDEN = Path(__file__).parent / "golden"
+ARCH = json.loads((GOLDEN / "zoo_arch.json").read_text())
+DATA = np.load(GOLDEN / "zoo.npz")
+
+FULL_KWARGS = {
+    "fcn_resnet50": {"aux_loss": True},
+    "deeplabv3_mobilenet_v3_large": {"aux_loss": True},
+}
+IMPLEMENTED = [name for name in ARCH["models"] if hasattr(models, name)]
+
+
+def _abstract(build):
+    return nnx.eval_shape(lambda: build(rngs=nnx.Rngs(0)))
+
+
+def _shapes(model) -> dict[str, list[int]]:
+    return {k: list(v.shape) for k, v in interop.named_state(model).items()}
+
+
+# ---------------------------------------------------------------------------------
+# Small variants: the convjax twins of make_zoo.small_variants().
+
+
+def _small_classifier(f, h, c, *, rngs, first_dropout=False):
+    layers = [
+        cnn.Linear(f, h, rngs=rngs),
+        cnn.ReLU(True),
+        cnn.Dropout(rngs=rngs),
+        cnn.Linear(h, h, rngs=rngs),
+        cnn.ReLU(True),
+        cnn.Dropout(rngs=rngs),
+        cnn.Linear(h, c, rngs=rngs),
+    ]
+    if first_dropout:  # AlexNet's order: dropout, linear, relu, dropout, ...
+        layers = [layers[2], layers[0], layers[1], layers[5], layers[3], layers[4]]
+        layers.append(cnn.Linear(h, c, rngs=rngs))
+    return cnn.Sequential(*layers)
+
+
+def _vgg(rngs):
+    features = models.vgg.make_layers([8, "M", 16, "M", 512], True, rngs=rngs)
+    model = models.VGG(features, num_classes=10, rngs=rngs)
+    model.classifier = _small_classifier(512 * 7 * 7, 16, 10, rngs=rngs)
+    return model
+
+
+def _alexnet(rngs):
+    model = models.AlexNet(num_classes=10, rngs=rngs)
+    model.classifier = _small_classifier(
+        256 * 6 * 6, 16, 10, rngs=rngs, first_dropout=True
+    )
+    return model
+
+
+def _mobilenet_v3(arch, rngs, **kwargs):
+    setting, last = models.mobilenet._mobilenet_v3_conf(arch, width_mult=0.25, **kwargs)
+    return models.MobileNetV3(setting, last, num_classes=10, rngs=rngs)
+
+
+def _efficientnet(rngs):
+    conf = partial(models.MBConvConfig, width_mult=0.25, depth_mult=1.0)
+    setting = [conf(1, 3, 1, 32, 16, 1), conf(6, 5, 2, 16, 24, 2)]
+    return models.EfficientNet(
+        setting, 0.2, stochastic_depth_prob=0.2, num_classes=10, rngs=rngs
+    )
+
+
+def _deeplab(rngs):
+    setting, last = models.mobilenet._mobilenet_v3_conf(
+        "mobilenet_v3_large", width_mult=0.25, dilated=True
+    )
+    backbone = models.MobileNetV3(setting, last, rngs=rngs)
+    return models.segmentation._deeplabv3_mobilenetv3(backbone, 5, True, rngs=rngs)
+
+
+def _fcn(rngs):
+    backbone = models.ResNet(
+        models.Bottleneck,
+        [1, 1, 1, 1],
+        replace_stride_with_dilation=[False, True, True],
+        rngs=rngs,
+    )
+    return models.segmentation._fcn_resnet(backbone, 5, True, rngs=rngs)
+
+
+CN = models.CNBlockConfig
+
+VARIANTS = {
+    "resnet": lambda rngs: models.ResNet(
+        models.BasicBlock, [1, 1, 1, 1], num_classes=10, rngs=rngs
+    ),
+    "resnext_dilated": lambda rngs: models.ResNet(
+        models.Bottleneck,
+        [1, 1, 1, 1],
+        groups=4,
+        width_per_group=8,
+        replace_stride_with_dilation=[False, True, True],
+        num_classes=10,
+        rngs=rngs,
+    ),
+    "vgg": _vgg,
+    "alexnet": _alexnet,
+    "squeezenet": lambda rngs: models.SqueezeNet("1_1", num_classes=10, rngs=rngs),
+    "densenet": lambda rngs: models.DenseNet(
+        8, (2, 1, 1, 1), 16, num_classes=10, rngs=rngs
+    ),
+    "mobilenet_v2": lambda rngs: models.MobileNetV2(
+        num_classes=10,
+        width_mult=0.25,
+        inverted_residual_setting=[[1, 16, 1, 1], [6, 24, 2, 2], [6, 32, 1, 2]],
+        rngs=rngs,
+    ),
+    "mobilenet_v3_large": partial(_mobilenet_v3, "mobilenet_v3_large"),
+    "mobilenet_v3_small": partial(_mobilenet_v3, "mobilenet_v3_small"),
+    "efficientnet": _efficientnet,
+    "regnet": lambda rngs: models.RegNet(
+        models.BlockParams.from_init_params(
+            depth=4, w_0=16, w_a=8.0, w_m=2.0, group_width=8, se_ratio=0.25
+        ),
+        num_classes=10,
+        rngs=rngs,
+    ),
+    "convnext": lambda rngs: models.ConvNeXt(
+        [CN(16, 32, 2), CN(32, None, 1)],
+        stochastic_depth_prob=0.1,
+        num_classes=10,
+        rngs=rngs,
+    ),
+    "shufflenet": lambda rngs: models.ShuffleNetV2(
+        [2, 1, 1], [8, 16, 32, 64, 128], num_classes=10, rngs=rngs
+    ),
+    "fcn": _fcn,
+    "deeplab": _deeplab,
+}
+
+
+def _input(name):
+    size = int(DATA[f"{name}/size"])
+    return (
+        np.random.default_rng(1).standard_normal((2, 3, size, size)).astype(np.float32)
+    )
+
+
+def _variant(name):
+    """The variant with the synthetic weights loaded strictly, in eval mode."""
+    model = nnx.eval_shape(lambda: VARIANTS[name](nnx.Rngs(0)))
+    keys = [str(k) for k in DATA[f"{name}/keys"]]
+    shapes = json.loads(str(DATA[f"{name}/shapes"]))
+    interop.load_torch_state_dict(
+        model, synthetic_state_dict(dict(zip(keys, shapes, strict=True)))
+    )
+    model.eval()
+    return model
+
+
+def _assert_logits(got, want, tol=2e-5):
+    got, want = np.asarray(got), np.asarray(want)
+    assert got.shape == want.shape
+    scale = np.abs(want).max()
+    assert np.abs(got - want).max() <= tol * scale, np.abs(got - want).max() / scale
+
+
+# ---------------------------------------------------------------------------------
+# Architecture: state-dict names and shapes, parameter counts, MACs.
+
+
+@pytest.mark.parametrize("name", IMPLEMENTED)
+def test_state_dict_matches_torchvision(name):
+    kwargs = FULL_KWARGS.get(name, {})
+    model = _abstract(partial(getattr(models, name), **kwargs))
+    want = dict(ARCH["models"][name]["state_dict"])
+    got = _shapes(model)
+    assert sorted(got) == sorted(want)
+    assert got == want
+    params = (
+        sum(
+            int(np.prod(v.shape))
+            for v in nnx.state(model, nnx.Param).flat_state().values()
+        )
+        if False
+        else sum(
+            int(np.prod(v.get_value().shape))
+            for v in interop.named_state(model).values()
+            if isinstance(v, nnx.Param)
+        )
+    )
+    assert params == ARCH["models"][name]["params"]
+
+
+@pytest.mark.parametrize("name", sorted(VARIANTS))
+def test_small_variant_logits_match_torchvision(name):
+    model = _variant(name)
+    out = model(_input(name))
+    if isinstance(out, dict):
+        assert sorted(out) == sorted(
+            k.split("/")[1]
+            for k in DATA
+            if k.startswith(f"{name}/") and k.split("/")[1] in ("out", "aux")
+        )
+        for key, value in out.items():
+            _assert_logits(value, DATA[f"{name}/{key}"])
+    else:
+        _assert_logits(out, DATA[f"{name}/out"])
