@@ -242,6 +242,7 @@ def main():
     parser.add_argument("--torch-python", default=DEFAULT_TORCH)
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--no-opts", action="store_true")
+    parser.add_argument("--no-xla", action="store_true", help="drop the xla column")
     parser.add_argument("--torch-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     names = [n.strip() for n in args.models.split(",") if n.strip()]
@@ -260,7 +261,7 @@ def main():
     variants = {"auto": ({}, None)}
     if args.device == "cpu" and not args.no_opts:
         variants["auto+opts"] = (convjax.cpu_compiler_options(), None)
-    if args.device == "cpu":
+    if args.device == "cpu" and not args.no_xla:
         variants["xla"] = ({}, "xla")
     results = run_jax(names, args.batch, rounds, variants)
     torch = None
