@@ -8,7 +8,18 @@ from convjax import init as init
 from convjax import interop as interop
 from convjax import nn as nn
 from convjax import optim as optim
+from convjax._src.dispatch import cpu_compiler_options as cpu_compiler_options
 
 __version__ = "0.1.0"
 
-__all__ = ["analysis", "boxes", "functional", "image", "init", "interop", "nn", "optim"]
+__all__ = [
+    "analysis",
+    "boxes",
+    "cpu_compiler_options",
+    "functional",
+    "image",
+    "init",
+    "interop",
+    "nn",
+    "optim",
+]

@@ -176,6 +176,7 @@ CONTRACT = {
         "per_epoch": "schedule, steps_per_epoch",
         "param_groups": "model, *, norm_classes=None, custom_keys=()",
     },
+    "convjax": {"cpu_compiler_options": "backend=None"},
 }
 
 _F32 = jnp.float32

@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 from collections.abc import Callable
 
 import jax
+import numpy as np
 from jax import lax
 
 
@@ -199,3 +201,64 @@ def _resolve(impl: str, spec: ConvSpec, fn: str) -> Implementation:
             f"stride={spec.stride}); use impl='auto' or 'xla'."
         )
     return candidate
+
+
+# XLA:CPU (jax 0.10) hands dots, reductions and convolutions to its YNNPACK library
+# fusion by default; this list is that default without convolutions, which then run
+# on XLA's own multi-threaded convolution (the same as
+# ``XLA_FLAGS=--xla_cpu_experimental_ynn_fusion_type=-individual_convolution``).
+# Measured by benchmarks/routing.py (README, "XLA:CPU's convolution routing").
+_CPU_COMPILER_OPTIONS = {
+    "xla_cpu_experimental_ynn_fusion_type": (
+        "LIBRARY_FUSION_TYPE_INDIVIDUAL_DOT,LIBRARY_FUSION_TYPE_REDUCE"
+    )
+}
+
+
+def cpu_compiler_options(backend: str | None = None) -> dict[str, str]:
+    """XLA compiler options that make convolutions faster on CPU, for ``jax.jit``.
+
+    Pass them per function: ``jax.jit(f, compiler_options=convjax.cpu_compiler_options())``
+    (``nnx.jit`` takes the same keyword). They keep convolutions out of XLA:CPU's
+    YNNPACK library fusion (dots and reductions stay there), so they run on XLA's
+    own convolution, whose gradients are 1.4-3x faster (dense and 1x1 convs on
+    ``impl="xla"``; forward passes about level; see the README's routing table).
+    convjax's own kernels (``impl="auto"``: depthwise, grouped, pointwise, sub-pixel)
+    do not depend on it; dense convs do. convjax never sets XLA flags itself; the
+    same choice for a whole program is the environment setting
+    ``XLA_FLAGS=--xla_cpu_experimental_ynn_fusion_type=-individual_convolution``.
+
+    Args:
+      backend: the backend the function is compiled for; default
+        ``jax.default_backend()``.
+
+    Returns:
+      A new dict of option names to values: empty for other backends than ``"cpu"``
+      and for jaxlib versions that lack the option (checked once by compiling a tiny
+      function), so the result can always be passed.
+
+    Examples:
+      >>> import jax, jax.numpy as jnp
+      >>> f = jax.jit(lambda x: x * 2, compiler_options=cpu_compiler_options())
+      >>> f(jnp.ones(2)).tolist()
+      [2.0, 2.0]
+
+    PyTorch parity: none (an XLA compilation setting; results are unchanged).
+    """
+    if backend is None:
+        backend = jax.default_backend()
+    if backend != "cpu" or not _cpu_options_supported():
+        return {}
+    return dict(_CPU_COMPILER_OPTIONS)
+
+
+@functools.cache
+def _cpu_options_supported() -> bool:
+    x = jax.device_put(np.zeros(1, np.float32), jax.devices("cpu")[0])
+    try:
+        jax.jit(lambda x: x + 1, compiler_options=_CPU_COMPILER_OPTIONS).lower(
+            x
+        ).compile()
+    except Exception:  # noqa: BLE001 (an unknown option: XlaRuntimeError, ValueError)
+        return False
+    return True
