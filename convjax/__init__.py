@@ -6,6 +6,7 @@ from convjax import functional as functional
 from convjax import image as image
 from convjax import init as init
 from convjax import interop as interop
+from convjax import models as models
 from convjax import nn as nn
 from convjax import optim as optim
 from convjax._src.dispatch import cpu_compiler_options as cpu_compiler_options
@@ -20,6 +21,7 @@ __all__ = [
     "image",
     "init",
     "interop",
+    "models",
     "nn",
     "optim",
 ]

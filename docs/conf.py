@@ -53,7 +53,16 @@ html_static_path: list[str] = []
 
 def public_modules() -> list[str]:
     """The public modules: the ones ``convjax/__init__.py`` lists in ``__all__``."""
-    return sorted(convjax.__all__)
+    return sorted(n for n in convjax.__all__ if inspect.ismodule(getattr(convjax, n)))
+
+
+def top_level_page() -> str:
+    """reST for the names ``convjax`` itself exports besides its modules."""
+    names = [n for n in convjax.__all__ if n not in public_modules()]
+    lines = ["``convjax``", "===========", "", ".. automodule:: convjax", ""]
+    for n in names:
+        lines += [f".. autofunction:: convjax.{n}", ""]
+    return "\n".join(lines)
 
 
 def api_page(name: str) -> str:
@@ -92,7 +101,11 @@ def write_api_pages(app=None) -> list[str]:
         "   :maxdepth: 1",
         "",
     ]
-    index += [f"   {name}" for name in names]
+    page = out / "convjax.rst"
+    text = top_level_page()
+    if not page.exists() or page.read_text() != text:
+        page.write_text(text)
+    index += ["   convjax"] + [f"   {name}" for name in names]
     text = "\n".join(index) + "\n"
     if not (out / "index.rst").exists() or (out / "index.rst").read_text() != text:
         (out / "index.rst").write_text(text)
