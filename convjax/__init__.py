@@ -6,8 +6,18 @@ from convjax import functional as functional
 from convjax import image as image
 from convjax import init as init
 from convjax import interop as interop
+from convjax import models as models
 from convjax import nn as nn
 
 __version__ = "0.1.0"
 
-__all__ = ["analysis", "boxes", "functional", "image", "init", "interop", "nn"]
+__all__ = [
+    "analysis",
+    "boxes",
+    "functional",
+    "image",
+    "init",
+    "interop",
+    "models",
+    "nn",
+]
