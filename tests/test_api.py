@@ -177,6 +177,42 @@ CONTRACT = {
         "param_groups": "model, *, norm_classes=None, custom_keys=()",
     },
     "convjax": {"cpu_compiler_options": "backend=None"},
+    "convjax.models": {
+        **{
+            name: "*, rngs"
+            for name in (
+                "resnet18",
+                "resnet34",
+                "resnet50",
+                "resnext50_32x4d",
+                "wide_resnet50_2",
+                "mobilenet_v2",
+                "mobilenet_v3_small",
+                "mobilenet_v3_large",
+                "efficientnet_b0",
+                "regnet_y_400mf",
+                "convnext_tiny",
+                "shufflenet_v2_x1_0",
+                "squeezenet1_1",
+                "vgg11_bn",
+                "densenet121",
+                "alexnet",
+            )
+        },
+        "fcn_resnet50": "*, num_classes=None, aux_loss=None, rngs",
+        "deeplabv3_mobilenet_v3_large": "*, num_classes=None, aux_loss=None, rngs",
+        "ResNet": "block, layers, num_classes=1000, zero_init_residual=False, groups=1, width_per_group=64, replace_stride_with_dilation=None, norm_layer=None, *, rngs",
+        "MobileNetV2": "num_classes=1000, width_mult=1.0, inverted_residual_setting=None, round_nearest=8, block=None, norm_layer=None, dropout=0.2, *, rngs",
+        "MobileNetV3": "inverted_residual_setting, last_channel, num_classes=1000, block=None, norm_layer=None, dropout=0.2, *, rngs",
+        "EfficientNet": "inverted_residual_setting, dropout, stochastic_depth_prob=0.2, num_classes=1000, norm_layer=None, last_channel=None, *, rngs",
+        "RegNet": "block_params, num_classes=1000, stem_width=32, stem_type=None, block_type=None, norm_layer=None, activation=None, *, rngs",
+        "ConvNeXt": "block_setting, stochastic_depth_prob=0.0, layer_scale=1e-06, num_classes=1000, block=None, norm_layer=None, *, rngs",
+        "ShuffleNetV2": "stages_repeats, stages_out_channels, num_classes=1000",
+        "SqueezeNet": "version='1_0', num_classes=1000, dropout=0.5, *, rngs",
+        "VGG": "features, num_classes=1000, init_weights=True, dropout=0.5, *, rngs",
+        "AlexNet": "num_classes=1000, dropout=0.5, *, rngs",
+        "DenseNet": "growth_rate=32",  # then block_config=(6, 12, 24, 16), ...
+    },  # fmt: skip
 }
 
 _F32 = jnp.float32
@@ -363,6 +399,7 @@ def test_all_names_exist():
         "analysis",
         "interop",
         "optim",
+        "models",
     ):
         mod = getattr(convjax, module)
         for name in mod.__all__:

@@ -54,7 +54,9 @@ class CNBlock(Module):
         )
 
     def __call__(self, input: Array) -> Array:
-        result = self.layer_scale[...] * self.block(input)
+        result = self.block(input)
+        scale = self.layer_scale[...]  # (C, 1, 1), broadcast over (N, C, H, W)
+        result = jnp.reshape(scale, (1,) * (result.ndim - 3) + scale.shape) * result
         return self.stochastic_depth(result) + input
 
 
