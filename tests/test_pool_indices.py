@@ -31,12 +31,24 @@ def golden(entry, name):
 
 
 def run_golden(entry, exact_out=()):
-    """Checks a golden case's outputs and gradients (shared with other test files)."""
+    """Checks a golden case's outputs and gradients (shared with other test files);
+    one jit compile per case: outputs and gradients come from one function."""
     fn = getattr(F, entry["fn"])
     kw = entry["kwargs"]
     args = [golden(entry, a) for a in entry["args"]]
-    out = jax.jit(lambda *a: fn(*a, **kw))(*args)
-    outs = out if isinstance(out, tuple) else (out,)
+    pos = [entry["args"].index(g) for g in entry["grads"]]
+
+    def loss(diff, rest):
+        full = list(rest)
+        for p, d in zip(pos, diff, strict=True):
+            full[p] = d
+        out = fn(*full, **kw)
+        outs = out if isinstance(out, tuple) else (out,)
+        r = golden(entry, "r") if pos else 0.0
+        return jnp.sum(outs[0] * r), outs
+
+    diff = [args[p] for p in pos]
+    grads, outs = jax.jit(jax.grad(loss, has_aux=True))(diff, args)
     assert len(outs) == entry["nout"]
     for j, o in enumerate(outs):
         want = golden(entry, f"out{j}")
@@ -45,25 +57,8 @@ def run_golden(entry, exact_out=()):
             np.testing.assert_array_equal(o, want)
         else:
             np.testing.assert_allclose(o, want, rtol=1e-5, atol=1e-5)
-    if entry["grads"]:
-        r = golden(entry, "r")
-        pos = [entry["args"].index(g) for g in entry["grads"]]
-
-        def loss(*diff):
-            full = list(args)
-            for p, d in zip(pos, diff, strict=True):
-                full[p] = d
-            o = fn(*full, **kw)
-            o = o[0] if isinstance(o, tuple) else o
-            return jnp.sum(o * r)
-
-        gs = jax.jit(jax.grad(loss, argnums=tuple(range(len(pos)))))(
-            *[args[p] for p in pos]
-        )
-        for name, g in zip(entry["grads"], gs, strict=True):
-            np.testing.assert_allclose(
-                g, golden(entry, f"d_{name}"), rtol=1e-5, atol=1e-5
-            )
+    for name, g in zip(entry["grads"], grads, strict=True):
+        np.testing.assert_allclose(g, golden(entry, f"d_{name}"), rtol=1e-5, atol=1e-5)
 
 
 def test_golden_file_records_torch_version():
