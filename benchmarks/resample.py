@@ -59,7 +59,7 @@ RESIZE = {
 # Irregular ratios (no short period): name: (input shape, output size, mode). Their
 # jax baseline is the dense (O, I) matrix per axis that convjax used before.
 IRREGULAR = {
-    "bilinear 4096^2 -> 4000^2": ((1, 3, 4096, 4096), (4000, 4000), "bilinear"),
+    "bilinear 4096^2 -> 4000^2": ((1, 1, 4096, 4096), (4000, 4000), "bilinear"),
     "bilinear 56 -> 76 (x1.36)": (SMALL, (76, 76), "bilinear"),
     "bicubic 56 -> 41 (x0.73)": (SMALL, (41, 41), "bicubic"),
 }

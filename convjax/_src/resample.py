@@ -15,12 +15,12 @@ The rule is applied in one of three ways, whichever fits:
   edges, whose taps PyTorch clamps, are computed one by one. Integer and simple
   rational factors (x2, x0.5, x1.5, ...) all take this path; it is pure slicing
   and elementwise work that XLA fuses into one pass.
-* *gather-and-blend*: any other ratio and antialiasing: the ``T`` taps of every
-  output (a window for antialias) are gathered with static indices and summed
-  with their weights, ``O(T)`` work per output;
-* *dense*: the ``(O, I)`` matrix in one matrix product, only for a small input
-  on the contiguous axis where a GEMM is faster; nearest modes with irregular
-  sizes are a single ``take``.
+* *dense*: any other ratio and antialiasing on inputs up to 1024: the ``(O, I)``
+  matrix in one matrix product;
+* *gather-and-blend*: the same on larger inputs: the ``T`` taps of every output
+  (a window for antialias) are gathered with static indices and summed with
+  their weights, ``O(T)`` work per output where the matrix costs ``O(I)``;
+  nearest modes with irregular sizes are a single ``take``.
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ _MODES = (
 )
 _MODE_RANK = {"linear": 1, "bilinear": 2, "bicubic": 2, "trilinear": 3}
 _MAX_PERIOD = 16  # longest polyphase period; longer ones use the dense matrix
-_MAX_GEMM_SIZE = 1024  # contiguous-axis upsampling: GEMM up to this input size
+_MAX_GEMM_SIZE = 1024  # dense (O, I) matrix up to this input size, then gathered taps
 _HIGHEST = lax.Precision.HIGHEST
 
 # --------------------------------------------------------------------------------------
@@ -416,16 +416,15 @@ def _resample_axis(x, axis, out_size, factor, mode, align_corners, antialias, ft
             return apply_polyphase(x, axis, idx[:, None], None, *period)
         return jnp.take(x, jnp.asarray(idx), axis=axis)
     cubic = mode == "bicubic"
-    # A small input on the contiguous (last) axis: one GEMM with the dense (O, I)
-    # matrix beats interleaving phases element by element in XLA's CPU loops
-    # (measured: bilinear/bicubic x2 on 56x56). Elsewhere, and for large inputs,
-    # taps are gathered and blended: O(T) per output whatever the ratio.
-    gemm = axis == x.ndim - 1 and in_size <= _MAX_GEMM_SIZE
+    # Up to _MAX_GEMM_SIZE inputs the dense (O, I) matrix is one small GEMM
+    # (measured faster than gathers there); above it the matrix costs O(I) per
+    # output, so the taps are gathered and blended: O(T) per output.
+    small = in_size <= _MAX_GEMM_SIZE
     if antialias:
         if out_size == in_size:  # PyTorch's separable kernel skips equal-size dims
             return x
         idx, w = antialias_taps(in_size, out_size, factor, align_corners, cubic, ft)
-        return _apply_taps(x, axis, idx, w, gemm)
+        return _apply_taps(x, axis, idx, w, small)
     rule = cubic_taps if cubic else linear_taps
     idx, w = rule(in_size, out_size, factor, align_corners, ft)
     if (
@@ -435,9 +434,13 @@ def _resample_axis(x, axis, out_size, factor, mode, align_corners, antialias, ft
     ):
         return x
     period = find_period(idx, w)
+    # Upsampling the contiguous (last) axis interleaves phases element by element,
+    # which XLA's CPU loops do slowly; there the GEMM is faster (bilinear/bicubic x2
+    # on 56x56) while I stays moderate.
+    gemm = axis == x.ndim - 1 and small
     if period is not None and (period[0] == 1 or not gemm):
         return apply_polyphase(x, axis, idx, w, *period)
-    return _apply_taps(x, axis, idx, w, gemm)
+    return _apply_taps(x, axis, idx, w, small)
 
 
 def _apply_taps(x, axis, idx, w, gemm):

@@ -62,7 +62,9 @@ def main():
         outs = out if isinstance(out, tuple) else (out,)
         results[name] = {"returns": [describe(t) for t in outs]}
     meta = {"torch": torch.__version__, "torchvision": torchvision.__version__}
-    OUT.write_text(json.dumps({"meta": meta, "cases": results}, indent=0) + "\n")
+    lines = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in results.items()]
+    cases = "{\n" + ",\n".join(lines) + "\n}"  # one case per line
+    OUT.write_text(f'{{"meta": {json.dumps(meta)},\n"cases": {cases}}}\n')
     print(f"wrote {len(results)} cases to {OUT}")
 
 
