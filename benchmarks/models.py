@@ -121,7 +121,8 @@ def run_torch(names, batch, rounds, device):
             first, times, _ = interleaved([fn], rounds, warmup=0)
             row[key] = (times[0], first[0])
         out[name] = row
-        print(f"... torch {name}", file=sys.stderr, flush=True)
+        done = ", ".join(f"{k} {_ms(t)}" for k, (t, _) in row.items())
+        print(f"... torch {name} (ms): {done}", file=sys.stderr, flush=True)
     return out
 
 
@@ -201,7 +202,8 @@ def run_jax(names, batch, rounds, variants):
             for col, t in zip(variants, times, strict=True):
                 row[(key, col)] = t
         out[name] = (row, compile_s)
-        print(f"... jax {name}", file=sys.stderr, flush=True)
+        done = ", ".join(f"{k} {c} {_ms(t)}" for (k, c), t in row.items())
+        print(f"... jax {name} (ms): {done}", file=sys.stderr, flush=True)
     return out
 
 
