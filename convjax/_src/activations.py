@@ -572,7 +572,9 @@ def _softmax_common(fn_name, jax_fn, input, dim, dtype):
     return jax_fn(xf, axis=dim).astype(x.dtype)
 
 
-def softmax(input: ArrayLike, dim: int, *, dtype: DTypeLike | None = None) -> Array:
+def softmax(
+    input: ArrayLike, dim: int | None, *, dtype: DTypeLike | None = None
+) -> Array:
     """Softmax along ``dim``.
 
     .. math::
@@ -603,7 +605,9 @@ def softmax(input: ArrayLike, dim: int, *, dtype: DTypeLike | None = None) -> Ar
     return _softmax_common("softmax", jax.nn.softmax, input, dim, dtype)
 
 
-def log_softmax(input: ArrayLike, dim: int, *, dtype: DTypeLike | None = None) -> Array:
+def log_softmax(
+    input: ArrayLike, dim: int | None, *, dtype: DTypeLike | None = None
+) -> Array:
     """Log-softmax along ``dim``: ``x - logsumexp(x)``, stable for large inputs.
 
     Args:
@@ -628,7 +632,9 @@ def log_softmax(input: ArrayLike, dim: int, *, dtype: DTypeLike | None = None) -
     return _softmax_common("log_softmax", jax.nn.log_softmax, input, dim, dtype)
 
 
-def softmin(input: ArrayLike, dim: int, *, dtype: DTypeLike | None = None) -> Array:
+def softmin(
+    input: ArrayLike, dim: int | None, *, dtype: DTypeLike | None = None
+) -> Array:
     """Softmin along ``dim``: ``softmax(-x)``.
 
     Args:

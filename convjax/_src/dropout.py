@@ -22,11 +22,12 @@ from convjax._src.typing import Array, ArrayLike
 def _check_p(p, fn: str, what: str = "dropout") -> float:
     if isinstance(p, bool) or not isinstance(p, numbers.Real):
         raise TypeError(f"`{fn}`: `p` must be a real number, got {p!r}.")
-    if not 0.0 <= p <= 1.0:
+    value = float(p)
+    if not 0.0 <= value <= 1.0:
         raise ValueError(
             f"`{fn}`: {what} probability `p` has to be between 0 and 1, but got {p!r}."
         )
-    return float(p)
+    return value
 
 
 def _check_training(training, fn: str) -> bool:

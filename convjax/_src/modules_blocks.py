@@ -157,7 +157,7 @@ class SqueezeExcitation(Module):
         self.activation = build(activation, rngs=rngs)
         self.scale_activation = build(scale_activation, rngs=rngs)
 
-    def _scale(self, input: Array) -> Array:
+    def _scale(self, input: ArrayLike) -> Array:
         scale = self.avgpool(input)
         scale = self.fc1(scale)
         scale = self.activation(scale)

@@ -491,8 +491,10 @@ class LayerNorm(Module):
         self.dtype = dtype
         self.param_dtype = param_dtype
         if elementwise_affine:
-            self.weight = nnx.Param(jnp.ones(normalized_shape, param_dtype))
-            self.bias = (
+            self.weight: nnx.Param | None = nnx.Param(
+                jnp.ones(normalized_shape, param_dtype)
+            )
+            self.bias: nnx.Param | None = (
                 nnx.Param(jnp.zeros(normalized_shape, param_dtype)) if bias else None
             )
         else:
@@ -614,8 +616,10 @@ class GroupNorm(Module):
         self.dtype = dtype
         self.param_dtype = param_dtype
         if affine:
-            self.weight = nnx.Param(jnp.ones((num_channels,), param_dtype))
-            self.bias = (
+            self.weight: nnx.Param | None = nnx.Param(
+                jnp.ones((num_channels,), param_dtype)
+            )
+            self.bias: nnx.Param | None = (
                 nnx.Param(jnp.zeros((num_channels,), param_dtype)) if bias else None
             )
         else:

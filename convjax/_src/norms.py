@@ -117,7 +117,9 @@ def layer_norm(
     return y.astype(x.dtype)
 
 
-def _check_channels(v, name, channels, fn):
+def _check_channels(
+    v: ArrayLike | None, name: str, channels: int, fn: str
+) -> Array | None:
     return None if v is None else _check_stat(v, name, channels, fn)
 
 
@@ -172,16 +174,16 @@ def group_norm(
             f"`{fn}`: expected number of channels in input to be divisible by "
             f"`num_groups`, but got input of shape {x.shape} and num_groups={groups}."
         )
-    weight = _check_channels(weight, "weight", c, fn)
-    bias = _check_channels(bias, "bias", c, fn)
+    w = _check_channels(weight, "weight", c, fn)
+    b = _check_channels(bias, "bias", c, fn)
     eps = _check_eps(eps, fn)
     grouped = xs.reshape((n, groups, x.size // max(n * groups, 1)))  # [N, G, C/G*S]
     mean, var = _moments(grouped, (2,))
     y = ((grouped - mean) * lax.rsqrt(var + eps)).reshape(x.shape)
-    if weight is not None:
-        y = y * _per_channel(weight.astype(xs.dtype), x.ndim)
-    if bias is not None:
-        y = y + _per_channel(bias.astype(xs.dtype), x.ndim)
+    if w is not None:
+        y = y * _per_channel(w.astype(xs.dtype), x.ndim)
+    if b is not None:
+        y = y + _per_channel(b.astype(xs.dtype), x.ndim)
     return y.astype(x.dtype)
 
 
@@ -274,6 +276,7 @@ def instance_norm(
     if not use_input_stats:
         return y, jnp.asarray(running_mean), jnp.asarray(running_var)
     # PyTorch averages the per-instance running statistics over the batch.
+    assert rm is not None and rv is not None  # running stats given and updated
     return y, rm.reshape(n, c).mean(0), rv.reshape(n, c).mean(0)
 
 
