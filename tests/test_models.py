@@ -320,8 +320,13 @@ def test_family_jit_vmap_train_grad(name):
 
     _assert_logits(per_example(state, x), DATA[f"{name}/out"])
 
-    # Train mode: batch statistics, dropout / stochastic depth on.
+    # Train mode: batch statistics, dropout / stochastic depth on (the variants'
+    # small stochastic-depth rates rarely drop a row of a batch of 2: raised here).
     model.train()
+    for m in [
+        m for _, m in nnx.iter_modules(model) if isinstance(m, cnn.StochasticDepth)
+    ]:
+        m.p = max(m.p, 0.5)
     before = jax.tree.map(jnp.copy, nnx.state(model))
 
     @nnx.jit

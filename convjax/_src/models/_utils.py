@@ -7,7 +7,6 @@ loop for NNX (``nnx.iter_modules``), drawing from the model's ``params`` stream.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 
 import jax
@@ -75,16 +74,6 @@ def trunc_normal(
         lower, upper = (a - mean) / std, (b - mean) / std
         z = jax.random.truncated_normal(key, lower, upper, shape, jnp.float32)
         return (mean + std * z).astype(dtype)
-
-    return init_fn
-
-
-def fan_out_normal() -> Callable:
-    """``kaiming_normal_(mode="fan_out")`` with gain 1: ``N(0, 1/fan_out)``."""
-
-    def init_fn(key, shape, dtype):
-        fan_out = shape[0] * math.prod(shape[2:])
-        return jax.random.normal(key, shape, dtype) / math.sqrt(fan_out)
 
     return init_fn
 
