@@ -196,17 +196,10 @@ def test_state_dict_matches_torchvision(name):
     got = _shapes(model)
     assert sorted(got) == sorted(want)
     assert got == want
-    params = (
-        sum(
-            int(np.prod(v.shape))
-            for v in nnx.state(model, nnx.Param).flat_state().values()
-        )
-        if False
-        else sum(
-            int(np.prod(v.get_value().shape))
-            for v in interop.named_state(model).values()
-            if isinstance(v, nnx.Param)
-        )
+    params = sum(
+        int(np.prod(v.get_value().shape))
+        for v in interop.named_state(model).values()
+        if isinstance(v, nnx.Param)
     )
     assert params == ARCH["models"][name]["params"]
 
