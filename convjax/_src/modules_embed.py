@@ -75,6 +75,7 @@ class Embedding(Module):
                 )
         else:
             check_rngs(rngs, name)
+            assert isinstance(rngs, nnx.Rngs)  # narrowing: check_rngs raised otherwise
             w = jax.random.normal(rngs.params(), shape, param_dtype)
             if self.padding_idx is not None:
                 w = w.at[self.padding_idx].set(0)

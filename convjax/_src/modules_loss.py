@@ -15,7 +15,7 @@ from flax import nnx
 from convjax._src import losses as L
 from convjax._src import losses_extra as LE
 from convjax._src.modules_conv import Module, read
-from convjax._src.typing import Array, ArrayLike
+from convjax._src.typing import Array, ArrayLike, Reduction
 
 
 def _buffer(value):
@@ -33,7 +33,7 @@ class L1Loss(Module):
     PyTorch parity: ``torch.nn.L1Loss`` (no ``size_average``/``reduce``).
     """
 
-    def __init__(self, reduction: str = "mean"):
+    def __init__(self, reduction: Reduction = "mean"):
         self.reduction = reduction
 
     def __call__(self, input: ArrayLike, target: ArrayLike) -> Array:
@@ -66,7 +66,7 @@ class SmoothL1Loss(Module):
     PyTorch parity: ``torch.nn.SmoothL1Loss``.
     """
 
-    def __init__(self, reduction: str = "mean", beta: float = 1.0):
+    def __init__(self, reduction: Reduction = "mean", beta: float = 1.0):
         self.reduction = reduction
         self.beta = beta
 
@@ -80,7 +80,7 @@ class HuberLoss(Module):
     PyTorch parity: ``torch.nn.HuberLoss``.
     """
 
-    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+    def __init__(self, reduction: Reduction = "mean", delta: float = 1.0):
         self.reduction = reduction
         self.delta = delta
 
@@ -98,7 +98,7 @@ class NLLLoss(Module):
         self,
         weight: ArrayLike | None = None,
         ignore_index: int = -100,
-        reduction: str = "mean",
+        reduction: Reduction = "mean",
     ):
         self.weight = _buffer(weight)
         self.ignore_index = ignore_index
@@ -126,7 +126,7 @@ class CrossEntropyLoss(Module):
         self,
         weight: ArrayLike | None = None,
         ignore_index: int = -100,
-        reduction: str = "mean",
+        reduction: Reduction = "mean",
         label_smoothing: float = 0.0,
     ):
         self.weight = _buffer(weight)
@@ -151,7 +151,7 @@ class BCELoss(Module):
     PyTorch parity: ``torch.nn.BCELoss``; ``weight`` is a buffer.
     """
 
-    def __init__(self, weight: ArrayLike | None = None, reduction: str = "mean"):
+    def __init__(self, weight: ArrayLike | None = None, reduction: Reduction = "mean"):
         self.weight = _buffer(weight)
         self.reduction = reduction
 
@@ -169,7 +169,7 @@ class BCEWithLogitsLoss(Module):
     def __init__(
         self,
         weight: ArrayLike | None = None,
-        reduction: str = "mean",
+        reduction: Reduction = "mean",
         pos_weight: ArrayLike | None = None,
     ):
         self.weight = _buffer(weight)
@@ -209,7 +209,7 @@ class PoissonNLLLoss(Module):
         log_input: bool = True,
         full: bool = False,
         eps: float = 1e-8,
-        reduction: str = "mean",
+        reduction: Reduction = "mean",
     ):
         self.log_input = log_input
         self.full = full
@@ -230,7 +230,7 @@ class GaussianNLLLoss(Module):
     """
 
     def __init__(
-        self, *, full: bool = False, eps: float = 1e-6, reduction: str = "mean"
+        self, *, full: bool = False, eps: float = 1e-6, reduction: Reduction = "mean"
     ):
         self.full = full
         self.eps = eps
@@ -248,7 +248,7 @@ class MultiLabelSoftMarginLoss(Module):
     PyTorch parity: ``torch.nn.MultiLabelSoftMarginLoss``; ``weight`` is a buffer.
     """
 
-    def __init__(self, weight: ArrayLike | None = None, reduction: str = "mean"):
+    def __init__(self, weight: ArrayLike | None = None, reduction: Reduction = "mean"):
         self.weight = _buffer(weight)
         self.reduction = reduction
 
@@ -265,7 +265,7 @@ class MarginRankingLoss(Module):
     PyTorch parity: ``torch.nn.MarginRankingLoss``.
     """
 
-    def __init__(self, margin: float = 0.0, reduction: str = "mean"):
+    def __init__(self, margin: float = 0.0, reduction: Reduction = "mean"):
         self.margin = margin
         self.reduction = reduction
 
@@ -304,7 +304,7 @@ class TripletMarginLoss(Module):
         p: float = 2.0,
         eps: float = 1e-6,
         swap: bool = False,
-        reduction: str = "mean",
+        reduction: Reduction = "mean",
     ):
         self.margin = margin
         self.p = p

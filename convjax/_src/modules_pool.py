@@ -122,7 +122,9 @@ class _AdaptivePoolNd(Module):
         return type(self)._fn(input, self.output_size, data_format=self.data_format)
 
 
-class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
+class _AdaptiveMaxPoolNd(Module):
+    _fn: staticmethod
+
     def __init__(
         self,
         output_size,
@@ -130,8 +132,9 @@ class _AdaptiveMaxPoolNd(_AdaptivePoolNd):
         *,
         data_format: str | None = None,
     ):
-        super().__init__(output_size, data_format=data_format)
+        self.output_size = output_size
         self.return_indices = return_indices
+        self.data_format = data_format
 
     def __call__(self, input: ArrayLike) -> Array | tuple[Array, Array]:
         return type(self)._fn(

@@ -23,7 +23,6 @@ momentum cycling is applied (``OneCycleLR(...).momentum``).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import jax
@@ -32,7 +31,7 @@ import optax
 
 from convjax._src.checks import check_real
 
-ScalarOrSchedule = float | Callable[[jax.Array], jax.Array]
+ScalarOrSchedule = optax.ScalarOrSchedule  # a float, or a schedule count -> value
 
 
 def _check_hyper(value, name: str, fn: str, *, lo=0.0, hi=None, hi_open=False):
@@ -77,7 +76,7 @@ def _weight_decay(weight_decay: float):
 class MomentumState(NamedTuple):
     """State of ``_momentum``: the update count and the momentum buffer."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # optax's state field name; shadows tuple.count
     trace: Any
 
 
@@ -114,7 +113,7 @@ def _momentum(momentum, dampening: float = 0.0, nesterov: bool = False):
 class TorchAdamState(NamedTuple):
     """State of ``_scale_by_torch_adam`` (``max_exp_avg_sq`` is ``None`` without AMSGrad)."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # optax's state field name; shadows tuple.count
     exp_avg: Any
     exp_avg_sq: Any
     max_exp_avg_sq: Any
@@ -173,7 +172,7 @@ def _scale_by_torch_adam(beta1, beta2: float, eps: float, amsgrad: bool):
 class CountState(NamedTuple):
     """The update count (of ``_decoupled_weight_decay``)."""
 
-    count: jax.Array
+    count: jax.Array  # type: ignore[assignment]  # optax's state field name; shadows tuple.count
 
 
 def _decoupled_weight_decay(lr, weight_decay: float):

@@ -25,10 +25,27 @@ from collections.abc import Callable, Sequence
 
 import jax
 import jax.numpy as jnp
+import optax
 
 from convjax._src.checks import check_choice, check_count, check_real
 
-Schedule = Callable[[jax.Array], jax.Array]
+Schedule = optax.Schedule  # count -> lr; counts may be Python ints or arrays
+
+
+class OneCycleSchedule:
+    """The :func:`OneCycleLR` lr schedule, with its momentum schedule as ``.momentum``.
+
+    Called like any optax schedule (``count -> lr``); ``momentum`` is the schedule
+    of the optimizer's momentum (or ``betas[0]``), or ``None`` without
+    ``cycle_momentum``.
+    """
+
+    def __init__(self, lr: Schedule, momentum: Schedule | None):
+        self._lr = lr
+        self.momentum = momentum
+
+    def __call__(self, count: jax.typing.ArrayLike) -> jax.Array:
+        return jnp.asarray(self._lr(count))
 
 
 def _count(count):
@@ -133,8 +150,8 @@ def MultiStepLR(lr: float, milestones: Sequence[int], gamma: float = 0.1) -> Sch
     gamma = check_real(gamma, "gamma", "MultiStepLR")
     ms = sorted(_nonneg_int(m, "milestones", "MultiStepLR") for m in milestones)
     values = jnp.asarray([lr * gamma**i for i in range(len(ms) + 1)], jnp.float32)
-    ms = jnp.asarray(ms, jnp.int32)
-    return lambda count: values[jnp.searchsorted(ms, _count(count), side="right")]
+    edges = jnp.asarray(ms, jnp.int32)
+    return lambda count: values[jnp.searchsorted(edges, _count(count), side="right")]
 
 
 def ExponentialLR(lr: float, gamma: float) -> Schedule:  # noqa: N802
@@ -402,7 +419,7 @@ def OneCycleLR(  # noqa: N802
     div_factor: float = 25.0,
     final_div_factor: float = 1e4,
     three_phase: bool = False,
-) -> Schedule:
+) -> OneCycleSchedule:
     r"""The 1cycle policy, ``torch.optim.lr_scheduler.OneCycleLR``.
 
     The lr rises from ``max_lr / div_factor`` to ``max_lr`` over the first
@@ -511,11 +528,12 @@ def OneCycleLR(  # noqa: N802
                 values.append(a * left + b * done)
         return jnp.choose(i, values, mode="clip")
 
-    def schedule(count):
-        return anneal(1, 2, count)
+    def momentum(count):
+        return anneal(3, 4, count)
 
-    schedule.momentum = (lambda count: anneal(3, 4, count)) if cycle_momentum else None
-    return schedule
+    return OneCycleSchedule(
+        lambda count: anneal(1, 2, count), momentum if cycle_momentum else None
+    )
 
 
 def LambdaLR(lr: float, lr_lambda: Callable) -> Schedule:  # noqa: N802
