@@ -7,7 +7,8 @@ loop for NNX (``nnx.iter_modules``), drawing from the model's ``params`` stream.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -41,8 +42,9 @@ def make_divisible(v: float, divisor: int, min_value: int | None = None) -> int:
     return new_v
 
 
-def set_param(variable: nnx.Variable, init_fn: Callable, key: Array) -> None:
-    """Re-draws ``variable`` with ``init_fn(key, shape, dtype)``."""
+def set_param(variable: nnx.Variable, init_fn: Callable, key: Array | None) -> None:
+    """Re-draws ``variable`` with ``init_fn(key, shape, dtype)``; ``key`` may be
+    ``None`` for initializers that draw nothing (:func:`constant`)."""
     value = variable.get_value()
     # set_value, not `variable[...] =`: the latter compares shardings, which for a
     # tracer (under nnx.eval_shape) formats a whole jaxpr each time.
@@ -85,21 +87,28 @@ def modules_of(model: nnx.Module, *types: type):
             yield module
 
 
-class NamedSequential(Module):
-    """``nn.Sequential(OrderedDict(...))``: children stored as attributes under
-    their torchvision names (``"conv0"``, ``"denseblock1"``, ``"16"``) and called in
-    order, so state-dict keys read ``features.conv0.weight``.
+class NamedChildren(Module):
+    """Children stored as attributes under their torchvision names (``"conv0"``,
+    ``"denseblock1"``, ``"16"``), in order, so state-dict keys read
+    ``features.conv0.weight``: the common base of :class:`NamedSequential` and
+    :class:`IntermediateLayerGetter`, which differ in what ``__call__`` returns.
     """
 
-    def __init__(self, layers: dict[str, Callable]):
+    def __init__(self, layers: Mapping[str, Callable[..., Any]]):
         self.names = tuple(layers)
         for name, module in layers.items():
             setattr(self, name, module)
 
-    def add_module(self, name: str, module: Callable) -> None:
+    def add_module(self, name: str, module: Callable[..., Any]) -> None:
         """Appends ``module`` under ``name`` (``nn.Module.add_module``)."""
         self.names = (*self.names, name)
         setattr(self, name, module)
+
+
+class NamedSequential(NamedChildren):
+    """``nn.Sequential(OrderedDict(...))``: named children (:class:`NamedChildren`)
+    called in order.
+    """
 
     def __call__(self, x: Array) -> Array:
         for name in self.names:
@@ -107,13 +116,17 @@ class NamedSequential(Module):
         return x
 
 
-class IntermediateLayerGetter(NamedSequential):
+class IntermediateLayerGetter(NamedChildren):
     """torchvision's ``IntermediateLayerGetter``: children run in order; the outputs
     of the children named in ``return_layers`` come back in a dict under their new
     names (keys ``backbone.layer4.0.conv1.weight``, ``backbone.16.0.weight``).
     """
 
-    def __init__(self, layers: dict[str, Callable], return_layers: dict[str, str]):
+    def __init__(
+        self,
+        layers: Mapping[str, Callable[..., Any]],
+        return_layers: Mapping[str, str],
+    ):
         super().__init__(layers)
         self.return_layers = tuple(return_layers.items())
 

@@ -77,7 +77,7 @@ class _DenseLayer(Module):
         else:
             bottleneck_output = self.bn_function(prev_features)
         new_features = self.conv2(self.relu2(self.norm2(bottleneck_output)))
-        if self.drop_rate > 0:
+        if self.dropout is not None:  # drop_rate > 0
             new_features = self.dropout(new_features)
         return new_features
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import Any
 
 import jax.numpy as jnp
 import numpy as np
@@ -62,7 +63,7 @@ class BottleneckTransform(NamedSequential):
         rngs: nnx.Rngs,
     ):
         cna = partial(_nn.Conv2dNormActivation, norm_layer=norm_layer, rngs=rngs)
-        layers = {}
+        layers: dict[str, Callable[..., Any]] = {}
         w_b = int(round(width_out * bottleneck_multiplier))
         g = w_b // group_width
         layers["a"] = cna(

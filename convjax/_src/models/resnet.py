@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import partial
+from typing import cast
 
 import jax.numpy as jnp
 from flax import nnx
@@ -295,7 +296,8 @@ class ResNet(Module):
         return _nn.Sequential(*layers)
 
     def __call__(self, x: Array) -> Array:
-        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        # return_indices=False: a single array
+        x = cast(Array, self.maxpool(self.relu(self.bn1(self.conv1(x)))))
         x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
         x = self.avgpool(x)
         x = jnp.reshape(x, (x.shape[0], -1))

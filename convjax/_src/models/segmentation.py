@@ -8,7 +8,8 @@ The models return a dict like torchvision's: ``"out"`` (and ``"aux"`` with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from flax import nnx
 
@@ -130,7 +131,9 @@ class ASPPPooling(_nn.Sequential):
             _nn.ReLU(),
         )
 
-    def __call__(self, x: Array) -> Array:
+    # one input, as torchvision's forward; nnx.Sequential's catch-all
+    # (*args, rngs, **kwargs) signature admits no narrower override
+    def __call__(self, x: Array) -> Array:  # type: ignore[override]
         return _upsample(super().__call__(x), x.shape[-2:])
 
 
@@ -200,7 +203,7 @@ class DeepLabHead(_nn.Sequential):
         )
 
 
-def _children(module: nnx.Module) -> dict[str, nnx.Module]:
+def _children(module: nnx.Module) -> dict[str, Callable[..., Any]]:
     """A model's direct submodules by torchvision name, in definition order."""
     if isinstance(module, nnx.Sequential):
         return {str(i): layer for i, layer in enumerate(module.layers)}

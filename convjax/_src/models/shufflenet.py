@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import cast
 
 import jax.numpy as jnp
 from flax import nnx
@@ -107,6 +108,11 @@ class ShuffleNetV2(Module):
     keys, init).
     """
 
+    # set with setattr in a loop over the stage names
+    stage2: _nn.Sequential
+    stage3: _nn.Sequential
+    stage4: _nn.Sequential
+
     def __init__(
         self,
         stages_repeats: Sequence[int],
@@ -156,7 +162,8 @@ class ShuffleNetV2(Module):
         self.fc = _nn.Linear(output_channels, num_classes, rngs=rngs)
 
     def __call__(self, x: Array) -> Array:
-        x = self.maxpool(self.conv1(x))
+        # return_indices=False: a single array
+        x = cast(Array, self.maxpool(self.conv1(x)))
         x = self.stage4(self.stage3(self.stage2(x)))
         x = self.conv5(x)
         x = jnp.mean(x, axis=(2, 3))  # globalpool

@@ -79,6 +79,8 @@ def make_layers(
     for v in cfg:
         if v == "M":
             layers.append(_nn.MaxPool2d(kernel_size=2, stride=2))
+        elif isinstance(v, str):
+            raise ValueError(f"`cfg` entries must be channel counts or 'M', got {v!r}")
         else:
             conv2d = _nn.Conv2d(in_channels, v, kernel_size=3, padding=1, rngs=rngs)
             if batch_norm:
