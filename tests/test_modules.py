@@ -314,3 +314,10 @@ def test_call_errors():
         nn.Flatten(2, 1)(jnp.ones((2, 3, 4)))
     with pytest.raises(ValueError, match="input channels"):
         nn.Conv2d(3, 4, 3, rngs=rngs())(jnp.ones((1, 2, 5, 5)))
+
+
+@pytest.mark.parametrize("cls", [nn.Conv2d, nn.ConvTranspose1d, nn.BatchNorm3d])
+def test_constructor_errors_name_the_public_class(cls):
+    """Python's own argument errors named the private base (`_ConvNd.__init__()`)."""
+    with pytest.raises(TypeError, match=rf"^{cls.__name__}\.__init__\(\)"):
+        cls()

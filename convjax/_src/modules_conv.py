@@ -10,6 +10,7 @@ Weights: conv ``(O, C/G, *K)``, transposed conv ``(C, O/G, *K)``; bias ``(O,)``.
 from __future__ import annotations
 
 import inspect
+import types
 from collections.abc import Sequence
 from typing import Any
 
@@ -64,6 +65,28 @@ class Module(nnx.Module):
     """
 
     __signature__ = _InitSignature()
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # A public class that inherits a private base's constructor (``Conv2d`` from
+        # ``_ConvNd``) gets its own copy of it, so that Python's own argument errors
+        # ("missing ... argument: 'rngs'") name the public class.
+        init = cls.__init__
+        owner = init.__qualname__.split(".")[0]
+        if "__init__" in cls.__dict__ or cls.__name__[0] == "_" or owner[0] != "_":
+            return
+        qualname = f"{cls.__qualname__}.__init__"
+        copy = types.FunctionType(
+            init.__code__.replace(co_qualname=qualname),
+            init.__globals__,
+            init.__name__,
+            init.__defaults__,
+            init.__closure__,
+        )
+        copy.__kwdefaults__ = init.__kwdefaults__
+        copy.__annotations__ = init.__annotations__
+        copy.__doc__, copy.__qualname__ = init.__doc__, qualname
+        cls.__init__ = copy  # type: ignore[misc]
 
     def train(self, mode: bool = True, **attributes):
         """Training mode (``mode=False``: evaluation mode); returns ``self``.
