@@ -86,7 +86,7 @@ class Module(nnx.Module):
         copy.__kwdefaults__ = init.__kwdefaults__
         copy.__annotations__ = init.__annotations__
         copy.__doc__, copy.__qualname__ = init.__doc__, qualname
-        cls.__init__ = copy  # type: ignore[misc]
+        cls.__init__ = copy
 
     def train(self, mode: bool = True, **attributes):
         """Training mode (``mode=False``: evaluation mode); returns ``self``.
