@@ -271,10 +271,14 @@ def test_summary_totals_resnet18():
 
 FAMILIES = {
     # variant: whether train mode draws random numbers (dropout / stochastic depth).
-    # Two jit compiles each; AlexNet, SqueezeNet, MobileNet and the segmentation
-    # models are left out to keep the suite's time (they reuse these code paths:
-    # dropout, SE, depthwise convs; their eval logits are checked above).
+    # Two jit compiles each.
     "resnet": False,
+    "alexnet": True,
+    "squeezenet": True,
+    "mobilenet_v2": True,
+    "mobilenet_v3_small": True,
+    "fcn": True,
+    "deeplab": True,
     "vgg": True,
     "densenet": False,
     "efficientnet": True,
