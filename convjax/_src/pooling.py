@@ -541,19 +541,8 @@ def max_pool1d(
     *,
     data_format: str | None = None,
 ) -> Array | tuple[Array, Array]:
-    if return_indices:
-        return _max_pool_indices(
-            1,
-            "max_pool1d",
-            input,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            ceil_mode,
-            data_format,
-        )
-    return _max_pool(
+    pool = _max_pool_indices if return_indices else _max_pool
+    return pool(
         1,
         "max_pool1d",
         input,
@@ -577,19 +566,8 @@ def max_pool2d(
     *,
     data_format: str | None = None,
 ) -> Array | tuple[Array, Array]:
-    if return_indices:
-        return _max_pool_indices(
-            2,
-            "max_pool2d",
-            input,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            ceil_mode,
-            data_format,
-        )
-    return _max_pool(
+    pool = _max_pool_indices if return_indices else _max_pool
+    return pool(
         2,
         "max_pool2d",
         input,
@@ -613,19 +591,8 @@ def max_pool3d(
     *,
     data_format: str | None = None,
 ) -> Array | tuple[Array, Array]:
-    if return_indices:
-        return _max_pool_indices(
-            3,
-            "max_pool3d",
-            input,
-            kernel_size,
-            stride,
-            padding,
-            dilation,
-            ceil_mode,
-            data_format,
-        )
-    return _max_pool(
+    pool = _max_pool_indices if return_indices else _max_pool
+    return pool(
         3,
         "max_pool3d",
         input,
