@@ -1,4 +1,4 @@
-"""The CPU fast paths (impl="depthwise", "grouped", "pointwise", "subpixel") vs "xla".
+"""The CPU fast paths (impl="depthwise", "grouped", "pointwise", "dense", "subpixel") vs "xla".
 
 Outputs and gradients must equal those of plain ``lax.conv_general_dilated``;
 the depthwise primitives' transposes are also checked against finite differences
@@ -335,11 +335,15 @@ def _spec(groups, cin, cout, kernel, padding=None, lhs=None, dtype="float32"):
         (_spec(2, 2, 2, (3, 3, 3), lhs=(2, 2, 2)), "subpixel"),
         (_spec(2, 8, 8, (3, 3)), "grouped"),
         (_spec(1, 8, 4, (1, 1)), "pointwise"),
-        (_spec(1, 8, 4, (1, 1), ((1, 1),) * 2), "xla"),
-        (_spec(1, 8, 4, (3, 3)), "xla"),
+        (_spec(1, 8, 4, (1, 1), ((1, 1),) * 2), "dense"),
+        (_spec(1, 8, 4, (3, 3)), "dense"),
+        (_spec(1, 8, 4, (3,)), "xla"),
+        (_spec(1, 8, 4, (3, 3, 3)), "xla"),
+        (_spec(1, 8, 4, (3, 3), dtype="float64"), "xla"),
+        (_spec(1, 8, 4, (3, 3), dtype="bfloat16"), "xla"),
         (_spec(1, 8, 4, (3, 3), lhs=(2, 2)), "subpixel"),
         (_spec(2, 8, 4, (3, 3), lhs=(2, 2)), "subpixel"),
-        (_spec(1, 1, 4, (3, 3)), "xla"),
+        (_spec(1, 1, 4, (3, 3)), "dense"),
         (_spec(4, 4, 4, (3, 3), dtype="complex64"), "xla"),
         (_spec(2, 2, 2, (3,), dtype="bfloat16"), "depthwise"),
     ],
@@ -359,6 +363,7 @@ def test_auto_rule_table(spec, cpu, monkeypatch):
         ("grouped", {}),
         ("pointwise", dict(padding=1)),
         ("subpixel", {}),
+        ("dense", dict(groups=2)),
     ],
 )
 def test_unsupported_configuration_raises(impl, kwargs):
@@ -383,6 +388,21 @@ def _conv_eqns(fn, *args):
     return found
 
 
+def _reads_no_inserted_zero(eqn):
+    """Undilated, or ``"dense"``'s form: every window position lands on an input."""
+    p = eqn.params
+    return all(
+        s % ld == 0 and d % ld == 0 and lo % ld == 0
+        for ld, s, d, (lo, _) in zip(
+            p["lhs_dilation"],
+            p["window_strides"],
+            p["rhs_dilation"],
+            p["padding"],
+            strict=True,
+        )
+    )
+
+
 @pytest.mark.parametrize("groups", [1, 2])
 def test_subpixel_multiplies_no_inserted_zero(groups, monkeypatch):
     # stride (2, 3): 6 output phases, each an undilated conv (per group when grouped:
@@ -396,7 +416,7 @@ def test_subpixel_multiplies_no_inserted_zero(groups, monkeypatch):
 
     eqns = _conv_eqns(f, x, w)
     assert len(eqns) == 6 * groups
-    assert all(e.params["lhs_dilation"] == (1, 1) for e in eqns)
+    assert all(_reads_no_inserted_zero(e) for e in eqns)
     # kernel 4 at stride 2: 2 taps per phase; kernel 3 at stride 3: 1 tap per phase
     assert {e.invars[1].aval.shape[2:] for e in eqns} == {(2, 1)}
     assert [
@@ -409,6 +429,27 @@ def test_subpixel_multiplies_no_inserted_zero(groups, monkeypatch):
             w,
         )
     ] == [(2, 3)]
+
+
+def test_dense_stays_out_of_the_ynnpack_fusion():
+    # The point of impl="dense": XLA:CPU compiles a plain 2d conv (and its
+    # gradients) into a YNNPACK fusion on jaxlibs that have one; "dense" into none.
+    cpu = jax.devices("cpu")[0]
+    x = jax.device_put(jnp.ones((2, 32, 12, 12), jnp.float32), cpu)
+    w = jax.device_put(jnp.ones((32, 32, 3, 3), jnp.float32), cpu)
+
+    def fusions(impl):
+        def loss(x, w):
+            return jnp.sum(F.conv2d(x, w, stride=2, padding=1, impl=impl) ** 2)
+
+        text = jax.jit(jax.grad(loss, (0, 1))).lower(x, w).compile().as_text()
+        return "__ynn_fusion" in text
+
+    if fusions("xla"):
+        assert not fusions("dense")
+    (eqn,) = _conv_eqns(lambda x, w: F.conv2d(x, w, padding=1, impl="dense"), x, w)
+    assert eqn.params["lhs_dilation"] == (2, 2)
+    assert eqn.params["window_strides"] == (2, 2)
 
 
 def test_conv_xla_moves_negative_padding_into_a_slice():

@@ -139,10 +139,13 @@ register("xla", conv_xla, lambda spec: True, "lax.conv_general_dilated")
 #   "grouped"    1 < groups < in_channels: per-group dense convs, 5-8x forward and
 #                50-100x forward+backward.
 #   "pointwise"  1x1 kernel, no padding, groups == 1: one matrix product, 2-4x.
-#   "xla"        everything else (dense convs: no formulation measured faster).
+#   "dense"      other 2d float32 convs with groups == 1: the same conv on the
+#                input dilated by 2, which XLA:CPU runs on its own convolution
+#                rather than YNNPACK's (gradients 1.2-2x on resnet18's convs).
+#   "xla"        everything else (1d/3d and other dtypes: YNNPACK takes none).
 # GPU/TPU: "xla" (cuDNN / the TPU convolution emitter handle all of these).
 AUTO_RULES: dict[str, tuple[str, ...]] = {
-    "cpu": ("subpixel", "depthwise", "grouped", "pointwise", "xla"),
+    "cpu": ("subpixel", "depthwise", "grouped", "pointwise", "dense", "xla"),
 }
 
 
