@@ -316,3 +316,77 @@ def test_linear_gradients_and_dtype(rng):
 def test_linear_errors(x, w, b, match):
     with pytest.raises(ValueError, match=match):
         F.linear(np.zeros(x), np.zeros(w), None if b is None else np.zeros(b))
+
+
+def _tied(rng, shape):
+    """Small integers (many ties), a NaN pair and an all -inf corner."""
+    x = rng.integers(0, 3, shape).astype(np.float32)
+    x.reshape(-1)[:2] = np.nan
+    x[-1, -1, ..., :3] = -np.inf
+    return jnp.asarray(x)
+
+
+@pytest.mark.parametrize(
+    "n, kw",
+    [
+        (2, dict(kernel_size=3, stride=2, padding=1)),
+        (2, dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+        (2, dict(kernel_size=2, dilation=2)),
+        (2, dict(kernel_size=(3, 2), stride=(1, 2), padding=(1, 0))),
+        (2, dict(kernel_size=3, stride=2, padding=1, data_format="NHWC")),
+        (1, dict(kernel_size=4, stride=3, padding=2, ceil_mode=True)),
+        (3, dict(kernel_size=(2, 3, 2), stride=2, padding=(1, 1, 0))),
+    ],
+)
+def test_max_pool_derivatives_follow_pytorch_chosen_input(rng, n, kw):
+    # The gradient (and tangent) of each output is that of the input PyTorch picks:
+    # the first maximum of the window, the last NaN, the first in-range -inf; the
+    # return_indices path (checked against PyTorch's indices and gradients in
+    # test_pool_indices.py) selects by those indices.
+    fn = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}[n]
+    x = _tied(rng, (2, 3) + (9, 8, 7)[:n])
+    if kw.get("data_format") == "NHWC":
+        x = jnp.moveaxis(x, 1, -1)
+    y = fn(x, **kw)
+    r = jnp.asarray(rng.standard_normal(y.shape), jnp.float32)
+
+    def loss(a, ind):
+        return jnp.sum(
+            jnp.nan_to_num(fn(a, **kw, return_indices=ind)[0] if ind else fn(a, **kw))
+            * r
+        )
+
+    got = jax.jit(jax.grad(lambda a: loss(a, False)))(x)
+    want = jax.grad(lambda a: loss(a, True))(x)
+    np.testing.assert_allclose(got, want, atol=1e-6)
+    t = jnp.asarray(rng.standard_normal(x.shape), jnp.float32)
+    _, ty = jax.jvp(lambda a: fn(a, **kw), (x,), (t,))
+    _, ty_ind = jax.jvp(lambda a: fn(a, **kw, return_indices=True)[0], (x,), (t,))
+    np.testing.assert_array_equal(ty, ty_ind)
+    # each output's gradient lands on exactly one input
+    ones = jax.grad(lambda a: jnp.sum(fn(a, **kw)))(x)
+    np.testing.assert_allclose(ones.sum(), y.size)
+
+
+def test_max_pool_gradient_runs_no_select_and_scatter():
+    # XLA:CPU's select_and_scatter (reduce_window's own gradient) was the slow part.
+    x = jnp.ones((2, 3, 8, 8))
+    jaxpr = jax.make_jaxpr(jax.grad(lambda a: jnp.sum(F.max_pool2d(a, 3, 2, 1))))(x)
+    assert "select_and_scatter" not in str(jaxpr)
+    assert "select_and_gather" not in str(jaxpr)
+
+
+def test_max_pool_second_order_and_vmap(rng):
+    x = jnp.asarray(rng.standard_normal((1, 1, 5, 5)))
+    h = jax.hessian(lambda a: jnp.sum(F.max_pool2d(a, 2) ** 2))(x)
+    assert h.shape == (1, 1, 5, 5) * 2
+    # d2/dx2 of sum(max^2) is 2 on each chosen input, 0 elsewhere
+    np.testing.assert_allclose(np.trace(np.asarray(h).reshape(25, 25)), 2 * 4)
+    xs = jnp.asarray(rng.standard_normal((3, 2, 1, 6, 6)), jnp.float32)
+    g = jax.vmap(jax.grad(lambda a: jnp.sum(F.max_pool2d(a, 3, 2, 1))))(xs)
+    np.testing.assert_array_equal(
+        g,
+        np.stack(
+            [jax.grad(lambda a: jnp.sum(F.max_pool2d(a, 3, 2, 1)))(xi) for xi in xs]
+        ),
+    )
