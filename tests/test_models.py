@@ -220,6 +220,68 @@ def test_small_variant_logits_match_torchvision(name):
         _assert_logits(out, DATA[f"{name}/out"])
 
 
+@pytest.mark.parametrize("name", ["resnet", "resnext_dilated"])
+def test_resnet_channels_last_matches_torchvision(name):
+    # data_format="NHWC": same state dict (loaded unchanged), NHWC input, same
+    # logits in eval and train mode (running statistics too).
+    original = VARIANTS[name]
+    VARIANTS[name] = lambda rngs: _with_kwargs(original, rngs, data_format="NHWC")
+    try:
+        model = _variant(name)
+    finally:
+        VARIANTS[name] = original
+    x = _input(name)
+    _assert_logits(jax.jit(model)(np.moveaxis(x, 1, -1)), DATA[f"{name}/out"])
+    reference = _variant(name)
+    model.train(), reference.train()
+    # train-mode batch norm over 2 images amplifies round-off (as for torch: 5e-4)
+    _assert_logits(model(np.moveaxis(x, 1, -1)), reference(x), tol=5e-4)
+    np.testing.assert_allclose(
+        model.layer4[0].bn2.running_var[...],
+        reference.layer4[0].bn2.running_var[...],
+        rtol=1e-5,
+    )
+
+
+def _with_kwargs(build, rngs, **kwargs):
+    """``build(rngs)`` for a ``models.ResNet(...)`` lambda, with extra keywords."""
+    real = models.ResNet
+
+    def resnet(*args, **kw):
+        return real(*args, **kw, **kwargs)
+
+    models.ResNet = resnet
+    try:
+        return build(rngs)
+    finally:
+        models.ResNet = real
+
+
+def test_resnet_data_format_errors():
+    with pytest.raises(ValueError, match="`data_format` must be None, 'NCHW' or"):
+        models.ResNet(models.BasicBlock, [1, 1, 1, 1], data_format="NWHC", rngs=None)
+    with pytest.raises(ValueError, match="needs convjax's batch norms"):
+        nnx.eval_shape(
+            lambda: models.ResNet(
+                models.BasicBlock,
+                [1, 1, 1, 1],
+                norm_layer=lambda c: nnx.GroupNorm(c, num_groups=1, rngs=nnx.Rngs(0)),
+                data_format="NHWC",
+                rngs=nnx.Rngs(0),
+            )
+        )
+    model = models.ResNet(
+        models.BasicBlock,
+        [1, 1, 1, 1],
+        num_classes=3,
+        data_format="NHWC",
+        rngs=nnx.Rngs(0),
+    )
+    with pytest.raises(ValueError, match="expects 3 input channels"):
+        model(jnp.zeros((1, 3, 32, 32)))  # NCHW input to a channels-last model
+    assert model(jnp.zeros((1, 32, 32, 3))).shape == (1, 3)
+
+
 # ---------------------------------------------------------------------------------
 # MACs: convjax's count (conv + matmul, the MACs `analysis.summary` totals) equals
 # fvcore's conv + linear count at 1x3x224x224.

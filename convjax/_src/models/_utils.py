@@ -87,6 +87,42 @@ def modules_of(model: nnx.Module, *types: type):
             yield module
 
 
+def check_data_format(data_format: str | None, fn: str) -> bool:
+    """Whether ``data_format`` asks for channels-last; raises for unknown values."""
+    if data_format not in (None, "NCHW", "NHWC"):
+        raise ValueError(
+            f"`{fn}`: `data_format` must be None, 'NCHW' or 'NHWC', got "
+            f"{data_format!r}."
+        )
+    return data_format == "NHWC"
+
+
+def set_data_format(model: nnx.Module, data_format: str | None, fn: str) -> None:
+    """Builds ``model``'s convs, norms and pools for ``data_format`` (PyTorch's
+    ``model.to(memory_format=torch.channels_last)``, as an input layout).
+
+    ``None``/``"NCHW"`` leaves the model as built. ``"NHWC"`` switches every
+    layout-aware layer (convjax's convs, batch norms and pools: all that the
+    models using this build from) to channels-last, and raises if the model holds
+    a norm layer that is not one of them (a custom ``norm_layer``).
+    """
+    from convjax._src.modules_conv import _ConvNd
+    from convjax._src.modules_norm import _BatchNorm
+    from convjax._src.modules_pool import _AdaptivePoolNd, _MaxPoolNd
+
+    if not check_data_format(data_format, fn):
+        return
+    aware = (_ConvNd, _BatchNorm, _MaxPoolNd, _AdaptivePoolNd)
+    for _, module in nnx.iter_modules(model):
+        if isinstance(module, aware):
+            module.data_format = data_format
+        elif isinstance(module, nnx.Module) and "norm" in type(module).__name__.lower():
+            raise ValueError(
+                f"`{fn}`: `data_format='NHWC'` needs convjax's batch norms; "
+                f"`norm_layer` built a {type(module).__name__}."
+            )
+
+
 class NamedChildren(Module):
     """Children stored as attributes under their torchvision names (``"conv0"``,
     ``"denseblock1"``, ``"16"``), in order, so state-dict keys read

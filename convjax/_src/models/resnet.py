@@ -18,7 +18,9 @@ from convjax import nn as _nn
 from convjax._src.models._utils import (
     constant,
     modules_of,
+    check_data_format,
     overwrite_named_param,
+    set_data_format,
     set_param,
 )
 from convjax._src.modules_conv import Conv2d, Module
@@ -168,8 +170,14 @@ class ResNet(Module):
       norm_layer: called as ``norm_layer(num_features)``; default
         :class:`convjax.nn.BatchNorm2d`.
       rngs: ``nnx.Rngs``; the ``params`` stream initialises the weights.
+      data_format: ``None``/``"NCHW"``, or ``"NHWC"`` for channels-last inputs
+        ``(N, H, W, 3)``: the same parameters (PyTorch's layouts, so state dicts
+        load unchanged) and logits, faster on CPU, where XLA's convolution works
+        in NHWC and an NCHW network pays a transpose around every conv (resnet18
+        train step at batch 32: 3.4 s -> 2.8 s, README "Benchmarks").
 
-    Input ``(N, 3, H, W)``; output ``(N, num_classes)`` logits.
+    Input ``(N, 3, H, W)`` (``(N, H, W, 3)`` with ``data_format="NHWC"``); output
+    ``(N, num_classes)`` logits.
 
     Initialisation (torchvision's): convs ``kaiming_normal_(mode="fan_out",
     nonlinearity="relu")``, norm layers weight 1 and bias 0, ``fc`` PyTorch's
@@ -184,7 +192,8 @@ class ResNet(Module):
       ((10, 512), (128, 64, 1, 1))
 
     PyTorch parity: ``torchvision.models.ResNet`` (same arguments, state-dict keys,
-    init scheme and logits).
+    init scheme and logits); ``data_format="NHWC"`` plays the part of
+    ``model.to(memory_format=torch.channels_last)``.
     """
 
     def __init__(
@@ -199,7 +208,9 @@ class ResNet(Module):
         norm_layer: Callable[..., nnx.Module] | None = None,
         *,
         rngs: nnx.Rngs,
+        data_format: str | None = None,
     ):
+        check_data_format(data_format, "ResNet")
         if norm_layer is None:
             norm_layer = BatchNorm2d
         self._norm_layer = norm_layer
@@ -245,6 +256,7 @@ class ResNet(Module):
             for m in modules_of(self, BasicBlock):
                 if m.bn2.weight is not None:
                     set_param(m.bn2.weight, constant(0.0), None)
+        set_data_format(self, data_format, "ResNet")
 
     def _make_layer(
         self,
