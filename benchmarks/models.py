@@ -30,6 +30,11 @@ other and can slow down by 10-50x (mobilenet_v2 at batch 1 on 2 threads took 9 s
 instead of 0.1 s under a load of 20 on 2 cores); ``OMP_WAIT_POLICY=PASSIVE`` (passed
 on to the torch process) avoids that, at some cost on an idle machine.
 
+``--channels-last`` builds the convjax models with ``data_format="NHWC"`` (the ResNet
+family; XLA:CPU's convolution works in NHWC, so an NCHW network pays a transpose
+around every conv) and feeds them NHWC inputs; torch gets the same as
+``model.to(memory_format=torch.channels_last)`` and channels-last inputs.
+
 ``--device gpu`` runs jax on its GPU backend and torch on CUDA (no tuning; the
 ``auto+opts`` column is CPU-only and ``xla`` equals ``auto`` on GPU, where
 ``impl="auto"`` always picks ``"xla"``, so both are dropped there).
@@ -37,7 +42,7 @@ on to the torch process) avoids that, at some cost on an idle machine.
 Usage::
 
     python benchmarks/models.py [--models resnet18,mobilenet_v2] [--batch 32]
-        [--rounds 5] [--device cpu|gpu] [--no-torch] [--no-opts]
+        [--rounds 5] [--device cpu|gpu] [--no-torch] [--no-opts] [--channels-last]
 """
 
 import argparse
@@ -83,7 +88,7 @@ def _inputs(batch, seed=0):
 # --------------------------------------------------------------------------- torch
 
 
-def run_torch(names, batch, rounds, device):
+def run_torch(names, batch, rounds, device, channels_last=False):
     import torch
     import torchvision
 
@@ -98,9 +103,12 @@ def run_torch(names, batch, rounds, device):
     for name in names:
         torch.manual_seed(0)
         model = getattr(torchvision.models, name)(weights=None).to(dev)
-        opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
         x1 = torch.from_numpy(_inputs(1)[0]).to(dev)
         xn, yn = (torch.from_numpy(a).to(dev) for a in _inputs(batch))
+        if channels_last:
+            fmt = torch.channels_last
+            model, x1, xn = (t.to(memory_format=fmt) for t in (model, x1, xn))
+        opt = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
 
         def infer(x, model=model):
             model.eval()
@@ -129,7 +137,7 @@ def run_torch(names, batch, rounds, device):
 # --------------------------------------------------------------------------- jax
 
 
-def _jax_functions(name, batch):
+def _jax_functions(name, batch, channels_last=False):
     """(infer, train) pure functions of a convjax model and their initial states."""
     import jax.numpy as jnp
     import optax
@@ -137,7 +145,8 @@ def _jax_functions(name, batch):
 
     from convjax import models
 
-    model = getattr(models, name)(rngs=nnx.Rngs(0))
+    kwargs = {"data_format": "NHWC"} if channels_last else {}
+    model = getattr(models, name)(rngs=nnx.Rngs(0), **kwargs)
     tx = optax.sgd(LR, momentum=MOMENTUM)
 
     model.eval()
@@ -161,8 +170,10 @@ def _jax_functions(name, batch):
         updates, opt_state = tx.update(grads, opt_state, params)
         return optax.apply_updates(params, updates), rest, opt_state
 
-    x1 = jnp.asarray(_inputs(1)[0])
-    xn, yn = (jnp.asarray(a) for a in _inputs(batch))
+    x1, (xn, yn) = _inputs(1)[0], _inputs(batch)
+    if channels_last:
+        x1, xn = x1.transpose(0, 2, 3, 1), xn.transpose(0, 2, 3, 1)
+    x1, xn, yn = jnp.asarray(x1), jnp.asarray(xn), jnp.asarray(yn)
     return (
         (infer, (state_e, x1)),
         (infer, (state_e, xn)),
@@ -170,7 +181,7 @@ def _jax_functions(name, batch):
     )
 
 
-def run_jax(names, batch, rounds, variants):
+def run_jax(names, batch, rounds, variants, channels_last=False):
     """variants: column name -> (compiler_options, forced implementation or None)."""
     import contextlib
 
@@ -181,7 +192,9 @@ def run_jax(names, batch, rounds, variants):
     out = {}
     for name in names:
         row, compile_s = {}, {}
-        for key, (fn, args) in zip(MEASURES, _jax_functions(name, batch), strict=True):
+        for key, (fn, args) in zip(
+            MEASURES, _jax_functions(name, batch, channels_last), strict=True
+        ):
             calls = []
             for col, (options, forced) in variants.items():
                 ctx = dispatch.force_implementation(forced) if forced else None
@@ -245,12 +258,19 @@ def main():
     parser.add_argument("--no-torch", action="store_true")
     parser.add_argument("--no-opts", action="store_true")
     parser.add_argument("--no-xla", action="store_true", help="drop the xla column")
+    parser.add_argument(
+        "--channels-last", action="store_true", help="NHWC models and inputs"
+    )
     parser.add_argument("--torch-json", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     names = [n.strip() for n in args.models.split(",") if n.strip()]
     rounds = max(args.rounds, 1)
     if args.torch_json:
-        print(json.dumps(run_torch(names, args.batch, rounds, args.device)))
+        print(
+            json.dumps(
+                run_torch(names, args.batch, rounds, args.device, args.channels_last)
+            )
+        )
         return
     if args.device == "cpu":
         os.environ.setdefault("JAX_PLATFORMS", "cpu")
@@ -265,7 +285,7 @@ def main():
         variants["auto+opts"] = (convjax.cpu_compiler_options(), None)
     if args.device == "cpu" and not args.no_xla:
         variants["xla"] = ({}, "xla")
-    results = run_jax(names, args.batch, rounds, variants)
+    results = run_jax(names, args.batch, rounds, variants, args.channels_last)
     torch = None
     if not args.no_torch and os.path.exists(args.torch_python):
         cmd = [
@@ -279,6 +299,7 @@ def main():
             f"--rounds={rounds}",
             f"--device={args.device}",
         ]
+        cmd += ["--channels-last"] if args.channels_last else []
         proc = subprocess.run(cmd, capture_output=True, text=True, check=False)
         if proc.returncode == 0:
             torch = json.loads(proc.stdout.strip().splitlines()[-1])
@@ -294,7 +315,8 @@ def _report(names, args, rounds, variants, results, torch):
     tv = f", torch {torch['version']} ({torch['threads']} threads)" if torch else ""
     print(
         f"\n{dev}, {_threads()} CPUs usable, jax {jax.__version__}{tv}; 224x224 float32, "
-        f"batch 1 / {args.batch}; ms, median of {rounds} interleaved rounds; "
+        f"batch 1 / {args.batch}"
+        f"{'; channels-last (NHWC) models and inputs' if args.channels_last else ''}; ms, median of {rounds} interleaved rounds; "
         "speedup = other's time / auto's time (>1: convjax faster).\n"
     )
     cols = list(variants)
