@@ -9,9 +9,9 @@ Importing this module registers, next to ``impl="xla"``:
   channel slices, concatenated (XLA's own grouped conv, and above all its backward
   pass, is one to two orders of magnitude slower on CPU);
 * ``"pointwise"``: a 1x1 kernel without padding (any stride) as one matrix product;
-* ``"dense"``: a 2d float32 conv (``groups == 1``) written in an equivalent
-  form that XLA:CPU runs on its own multi-threaded convolution instead of its
-  YNNPACK library fusion, whose gradients are 1.3-3x slower (see :func:`conv_dense`);
+* ``"dense"`` (:mod:`convjax._src.fast_conv_dense`): a 2d float32 conv
+  (``groups == 1``) in an equivalent form that XLA:CPU runs on its own
+  convolution instead of its YNNPACK library fusion (gradients 1.2-3x faster);
 * ``"subpixel"`` (:mod:`convjax._src.fast_conv_subpixel`): a transposed conv
   (``lhs_dilation`` > 1) as ``stride**n`` stride-1 convs, one per output phase,
   each dispatched again (so a grouped or depthwise transposed conv reaches the
@@ -35,43 +35,7 @@ from convjax._src import (  # noqa: F401  (registering "depthwise", "subpixel")
     fast_conv_depthwise,
     fast_conv_subpixel,
 )
-
-
-def conv_dense(x, w, spec: dispatch.ConvSpec):
-    """A 2d conv as the same conv on the input dilated by 2 (``lhs_dilation=2``).
-
-    With every stride, dilation and padding doubled, output ``o`` reads dilated
-    position ``2*s*o + 2*d*k - 2*lo``, which is input ``s*o + d*k - lo``: the
-    inserted zeros are never read and the numbers are those of the plain conv.
-    XLA:CPU (jax 0.10) hands a plain 2d convolution to its YNNPACK library
-    fusion, but none with a base dilation; this form, and the convolutions of
-    its gradients that JAX derives from it, run on XLA's own convolution (Eigen)
-    instead, what ``convjax.cpu_compiler_options()`` gives a whole program:
-    measured on resnet18's convs at batch 32, forward 1.3x, input gradient
-    1.2x, weight gradient 1.9x faster (README, "XLA:CPU's convolution routing").
-    Being one ``lax.conv_general_dilated``, every transformation applies.
-    """
-    x, padding = dispatch._crop(x, spec)
-    return lax.conv_general_dilated(
-        x,
-        w,
-        window_strides=tuple(2 * s for s in spec.stride),
-        padding=tuple((2 * lo, 2 * hi) for lo, hi in padding),
-        lhs_dilation=(2,) * spec.num_spatial,
-        rhs_dilation=tuple(2 * d for d in spec.rhs_dilation),
-        dimension_numbers=spec.dimension_numbers,
-    )
-
-
-def supports_dense(spec: dispatch.ConvSpec) -> bool:
-    # YNNPACK takes only 2d convs; Eigen's convolution is float32 (float64
-    # would fall to a generic loop: 4x slower than YNNPACK's).
-    return (
-        spec.num_spatial == 2
-        and spec.groups == 1
-        and spec.dtype == "float32"
-        and all(d == 1 for d in spec.lhs_dilation)
-    )
+from convjax._src.fast_conv_dense import conv_dense, supports_dense
 
 
 def _lax_dense(x, w, spec):
@@ -132,13 +96,6 @@ dispatch.register(
     conv_grouped,
     supports_grouped,
     "1 < groups < in_channels as per-group dense lax convolutions",
-)
-dispatch.register(
-    "dense",
-    conv_dense,
-    supports_dense,
-    "2d float32 conv with groups == 1 on XLA:CPU's own convolution "
-    "(written with lhs_dilation=2, which YNNPACK's fusion does not take)",
 )
 dispatch.register(
     "pointwise",

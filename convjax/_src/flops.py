@@ -62,7 +62,7 @@ from jax._src import (
     config as _jax_config,  # trace-context state (see _own_trace_context)
 )
 
-from convjax._src import dispatch, fast_conv_depthwise
+from convjax._src import dispatch, fast_conv_dense, fast_conv_depthwise
 
 try:  # the current name stack, to key module calls like the jaxpr does
     from jax._src.source_info_util import current_name_stack as _current_name_stack
@@ -307,6 +307,12 @@ def _subjaxprs(value) -> Iterator[Any]:
             yield from _subjaxprs(v)
 
 
+_OWN_PRIMITIVES = {
+    **fast_conv_depthwise.IMPLEMENTATIONS,
+    **fast_conv_dense.IMPLEMENTATIONS,
+}
+
+
 class _Tally:
     """Accumulates costs of equations, keyed by primitive and scope."""
 
@@ -398,9 +404,9 @@ class _Tally:
                 sub = _Tally(self.conv_taps, self.elementwise)
                 sub.walk(params["jaxpr"], full, inner_starts, bwd, 1, tconv)
                 self.merge(sub, times * devices)  # the body runs once per device
-            elif name in fast_conv_depthwise.IMPLEMENTATIONS:
+            elif name in _OWN_PRIMITIVES:
                 # convjax's own primitives: count the operations they lower to
-                impl = fast_conv_depthwise.IMPLEMENTATIONS[name]
+                impl = _OWN_PRIMITIVES[name]
                 avals = [v.aval for v in eqn.invars]
                 sub_jaxpr = jax.make_jaxpr(functools.partial(impl, **params))(*avals)
                 self.walk(sub_jaxpr.jaxpr, full, inner_starts, bwd, times, tconv)

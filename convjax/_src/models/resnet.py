@@ -16,9 +16,9 @@ from flax import nnx
 from convjax import init
 from convjax import nn as _nn
 from convjax._src.models._utils import (
+    check_data_format,
     constant,
     modules_of,
-    check_data_format,
     overwrite_named_param,
     set_data_format,
     set_param,
