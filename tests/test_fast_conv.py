@@ -544,14 +544,17 @@ def test_forward_mode_autodiff_under_auto(transposed, kwargs):
         _close(a, b, 1e-4)
 
 
+@pytest.mark.parametrize("data_format", ["NCHW", "NHWC"])
 @pytest.mark.parametrize(
     "in_axes", [(0, None), (None, 0), (0, 0), (1, 2)], ids=["x", "w", "both", "inner"]
 )
-def test_depthwise_vmap_over_inputs_and_kernels(in_axes):
+def test_depthwise_vmap_over_inputs_and_kernels(in_axes, data_format):
     # vmap folds a mapped input into the batch and a mapped kernel into the channels
-    # (depth multiplier 2).
+    # (depth multiplier 2), the channel axis of either layout.
     rng = np.random.default_rng(6)
     x = jnp.asarray(rng.standard_normal((2, 3, 7, 5)), jnp.float32)
+    if data_format == "NHWC":
+        x = x.transpose(0, 2, 3, 1)
     w = jnp.asarray(rng.standard_normal((6, 1, 3, 2)), jnp.float32)
     xs = jnp.stack([x, 2 * x + 1, -x], axis=in_axes[0] or 0)
     ws = jnp.stack([w, -w, 3 * w], axis=in_axes[1] or 0)
@@ -559,7 +562,15 @@ def test_depthwise_vmap_over_inputs_and_kernels(in_axes):
 
     def run(impl):
         def f(x, w):
-            return F.conv2d(x, w, groups=3, stride=(2, 1), padding=1, impl=impl)
+            return F.conv2d(
+                x,
+                w,
+                groups=3,
+                stride=(2, 1),
+                padding=1,
+                data_format=data_format,
+                impl=impl,
+            )
 
         def loss(x, w):
             return jnp.sum(jnp.sin(jax.vmap(f, in_axes)(x, w)))
